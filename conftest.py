@@ -1,0 +1,101 @@
+"""The fixed cast: one user per role inside the 泽林镇 / 新港村 branch, and outsiders in 杜山镇.
+
+Areas: the county and its 14 townships come from the shipped data migration; the tests add
+demo villages 420704100201 (泽林镇) and 420704101201 (杜山镇).
+"""
+
+import pytest
+
+from zhenxing.accounts.models import User
+from zhenxing.accounts.roles import Department, Role
+from zhenxing.areas.models import Area, Level
+
+PASSWORD = "Zx-test-2024"
+
+
+def reload_shipped_data() -> None:
+    """Re-run every data migration (they are re-runnable by rule).
+
+    Transactional tests (browser tests with a live server) flush all tables afterwards, taking the
+    shipped townships and policy defaults with them; this puts them back for the next such test.
+    """
+    from django.apps import apps as global_apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationLoader(connection)
+    plan = []
+    for leaf in loader.graph.leaf_nodes():
+        plan += [key for key in loader.graph.forwards_plan(leaf) if key not in plan]
+    for key in plan:
+        migration = loader.graph.nodes[key]
+        if not type(migration).__module__.startswith("zhenxing."):
+            continue
+        for operation in migration.operations:
+            if isinstance(operation, RunPython):
+                operation.code(global_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _shipped_data_in_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        reload_shipped_data()
+
+
+@pytest.fixture
+def county(db) -> Area:
+    return Area.objects.get(code="420704")
+
+
+@pytest.fixture
+def township(db) -> Area:
+    return Area.objects.get(code="420704100")  # 泽林镇
+
+
+@pytest.fixture
+def other_township(db) -> Area:
+    return Area.objects.get(code="420704101")  # 杜山镇
+
+
+@pytest.fixture
+def village(township) -> Area:
+    return Area.objects.create(code="420704100201", name="新港村", level=Level.VILLAGE, parent=township, is_demo=True)
+
+
+@pytest.fixture
+def other_village(other_township) -> Area:
+    return Area.objects.create(
+        code="420704101201", name="杜山村", level=Level.VILLAGE, parent=other_township, is_demo=True
+    )
+
+
+def make_user(username: str, role: str, area: Area, department: str = "") -> User:
+    user = User(username=username, full_name=username, role=role, area=area, department=department)
+    user.must_change_password = False
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def cast(county, township, village, other_township, other_village) -> dict[str, User]:
+    """Every role, plus outsiders: a township officer and a village cadre of 杜山镇."""
+    return {
+        "district_admin": make_user("admin", Role.DISTRICT_ADMIN, county),
+        "district_officer": make_user("officer", Role.DISTRICT_OFFICER, county),
+        "department_clerk": make_user("clerk", Role.DEPARTMENT_CLERK, county, Department.MEDICAL),
+        "township_officer": make_user("zelin", Role.TOWNSHIP_OFFICER, township),
+        "village_cadre": make_user("xingang", Role.VILLAGE_CADRE, village),
+        "inspector": make_user("inspector", Role.INSPECTOR, county),
+        "outside_township_officer": make_user("dushan", Role.TOWNSHIP_OFFICER, other_township),
+        "outside_village_cadre": make_user("dushancun", Role.VILLAGE_CADRE, other_village),
+    }
+
+
+@pytest.fixture
+def admin_client(client, cast):
+    client.force_login(cast["district_admin"])
+    return client

@@ -1,0 +1,1 @@
+"""振兴 Zhenxing — the working platform of a district rural-revitalisation bureau."""

@@ -1,0 +1,54 @@
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+# htmx polling (job progress) sends this header; polls do not count as the user being active.
+POLL_HEADER = "HTTP_X_ZX_POLL"
+LAST_SEEN_KEY = "zx_last_seen"
+
+
+class IdleTimeoutMiddleware:
+    """Ends a session after ZX_IDLE_MINUTES without a request from the user (polls excluded)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            last_seen = request.session.get(LAST_SEEN_KEY, now)
+            if now - last_seen > settings.ZX_IDLE_MINUTES * 60:
+                from zhenxing.accounts.actions import record_login_event
+                from zhenxing.accounts.models import LoginEvent
+
+                record_login_event(request, LoginEvent.Kind.TIMEOUT, request.user)
+                logout(request)
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = reverse(settings.LOGIN_URL) + "?timeout=1"
+                    return response
+                return redirect(f"{reverse(settings.LOGIN_URL)}?timeout=1&next={request.path}")
+            if not request.META.get(POLL_HEADER):
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """Until a user with `must_change_password` sets their own password, every page leads there."""
+
+    ALLOWED = ("accounts:password_change", "accounts:logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.must_change_password:
+            allowed = {reverse(name) for name in self.ALLOWED}
+            if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
+                return redirect("accounts:password_change")
+        return self.get_response(request)

@@ -1,0 +1,39 @@
+"""The left menu: one list per role, built from capabilities so a page shows only what the role may open."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from zhenxing.accounts.roles import Capability
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    capability: Capability | None = None
+    section: str = ""
+
+
+MENU = [
+    MenuItem("工作台", "home"),
+    MenuItem("行政区划", "areas:tree", Capability.VIEW_AREAS, "基础数据"),
+    MenuItem("年度政策参数", "policy:year_list", Capability.VIEW_POLICY, "基础数据"),
+    MenuItem("用户管理", "accounts:user_list", Capability.VIEW_USERS, "系统管理"),
+    MenuItem("后台任务", "jobs:list", None, "系统管理"),
+    MenuItem("审计日志", "audit:list", Capability.VIEW_AUDIT, "系统管理"),
+    MenuItem("登录日志", "accounts:login_log", Capability.VIEW_AUDIT, "系统管理"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    sections: dict[str, list[dict]] = {}
+    for item in MENU:
+        if item.capability is None or user.can(item.capability):
+            url = reverse(item.url_name)
+            active = request.path == url if url == "/" else request.path.startswith(url)
+            sections.setdefault(item.section, []).append({"label": item.label, "url": url, "active": active})
+    return {"menu": sections}

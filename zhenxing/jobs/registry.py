@@ -1,0 +1,52 @@
+"""Job kinds: each app registers its handlers with `@job_handler("app.verb", "中文名")`.
+
+A handler is `fn(job: Job, ctx: JobContext) -> dict | None`; it reports progress through `ctx`, writes
+through the app's actions (which audit with source 后台任务), and returns a small summary dict.
+Handlers must be safe to retry: a failed job runs again from the start.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Handler:
+    kind: str
+    label: str
+    run: Callable
+    # Chinese names for the keys of the summary dict, shown on the job page (unnamed keys show as-is).
+    result_labels: dict[str, str] = field(default_factory=dict)
+
+
+_handlers: dict[str, Handler] = {}
+
+
+def job_handler(kind: str, label: str, result_labels: dict[str, str] | None = None):
+    def register(fn: Callable) -> Callable:
+        if kind in _handlers and _handlers[kind].run is not fn:
+            raise ValueError(f"job kind {kind!r} registered twice")
+        _handlers[kind] = Handler(kind, label, fn, dict(result_labels or {}))
+        return fn
+
+    return register
+
+
+def get_handler(kind: str) -> Handler:
+    try:
+        return _handlers[kind]
+    except KeyError:
+        raise LookupError(f"未知的任务类型：{kind}") from None
+
+
+def label_for(kind: str) -> str:
+    handler = _handlers.get(kind)
+    return handler.label if handler else kind
+
+
+def result_label(kind: str, key: str) -> str:
+    handler = _handlers.get(kind)
+    return handler.result_labels.get(key, key) if handler else key
+
+
+def kinds() -> list[Handler]:
+    return sorted(_handlers.values(), key=lambda h: h.kind)

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from zhenxing import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("zhenxing.accounts.urls")),
+    path("areas/", include("zhenxing.areas.urls")),
+    path("audit/", include("zhenxing.audit.urls")),
+    path("policy/", include("zhenxing.policy.urls")),
+    path("jobs/", include("zhenxing.jobs.urls")),
+    path("files/", include("zhenxing.attachments.urls")),
+]

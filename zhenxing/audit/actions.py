@@ -52,7 +52,8 @@ def record(
         object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
         object_label = object_label or str(obj)[:200]
         if area_code is None:
-            area = getattr(obj, "area", None)
+            # An area is its own place; everything else that belongs to a place has an `area`.
+            area = obj if obj._meta.label == "areas.Area" else getattr(obj, "area", None)
             area_code = getattr(area, "code", "") if area is not None else ""
     if area_code is None:
         area_code = getattr(getattr(actor, "area", None), "code", "")

@@ -1,7 +1,8 @@
 """Showing an entry's `changes` to people: a one-line summary for lists and exports, a table for detail.
 
 Actions store `changes` as `{field: [old, new]}` (see `audit.actions.diff`); other shapes (e.g. which
-personal fields were shown) are rendered as plain values.
+personal fields were shown) are rendered as plain values. Fields are shown in name order: PostgreSQL's
+jsonb does not keep the order they were written in, and both databases must show the same.
 """
 
 import json
@@ -30,7 +31,7 @@ def summarize_changes(changes: dict, limit: int | None = None) -> str:
     if not isinstance(changes, dict):
         return show_value(changes)
     parts = []
-    for field, value in changes.items():
+    for field, value in sorted(changes.items()):
         if _is_pair(value):
             parts.append(f"{field}: {show_value(value[0])} → {show_value(value[1])}")
         else:
@@ -53,7 +54,7 @@ def change_rows(changes: dict) -> list[ChangeRow]:
     if not isinstance(changes, dict):
         return [ChangeRow("", "", show_value(changes), False)]
     rows = []
-    for field, value in changes.items():
+    for field, value in sorted(changes.items()):
         if _is_pair(value):
             rows.append(ChangeRow(field, show_value(value[0]), show_value(value[1]), True))
         else:

@@ -5,6 +5,7 @@ conditional update checked for a row count of 1; a run is identified by (pk, RUN
 worker whose job was reaped and handed to another worker can no longer write to it.
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -129,9 +130,9 @@ def claim_job(job_id: int, worker_name: str) -> Job | None:
     return Job.objects.select_related("created_by__area", "area").get(pk=job_id)
 
 
-def _oldest_queued_id() -> int | None:
+def _oldest_queued_id(skip_locked: bool) -> int | None:
     queued = Job.objects.filter(status=Status.QUEUED).order_by("created_at", "id")
-    if connection.features.has_select_for_update_skip_locked:
+    if skip_locked:
         # PostgreSQL: concurrent workers skip each other's candidate instead of racing for it.
         queued = queued.select_for_update(skip_locked=True)
     return queued.values_list("pk", flat=True).first()
@@ -143,9 +144,12 @@ def claim_next_job(worker_name: str) -> Job | None:
     The conditional update in `claim_job` is the guarantee that one job goes to one worker; losing the
     race just moves on to the next candidate.
     """
+    skip_locked = connection.features.has_select_for_update_skip_locked
     for _ in range(CLAIM_ATTEMPTS):
-        with transaction.atomic():
-            job_id = _oldest_queued_id()
+        # The row lock needs a transaction; SQLite has no row locks, and a transaction there would take
+        # the database's write lock on every poll of an empty queue.
+        with transaction.atomic() if skip_locked else contextlib.nullcontext():
+            job_id = _oldest_queued_id(skip_locked)
             if job_id is None:
                 return None
             job = claim_job(job_id, worker_name)
@@ -287,7 +291,9 @@ def _finish(job: Job, **fields) -> bool:
     """The final transition of this run; retried once on a fresh connection if the old one broke."""
     for attempt in (1, 2):
         try:
-            return _running(job).update(finished_at=timezone.now(), heartbeat_at=timezone.now(), **fields) == 1
+            return (
+                _running(job).update(finished_at=timezone.now(), heartbeat_at=timezone.now(), **fields) == 1
+            )
         except DatabaseError:
             if attempt == 2 or connection.in_atomic_block:
                 raise
@@ -303,7 +309,7 @@ def run_job(job: Job, worker_name: str, stop: threading.Event | None = None) -> 
     traceback in its log. `stop`, once set, interrupts the handler at its next progress or log call.
     """
     ctx = JobContext(job, stop)
-    logger.info("任务开始：%s（%s），执行进程 %s", job.label, job.public_id, worker_name)
+    logger.debug("任务开始：%s（%s），执行进程 %s", job.label, job.public_id, worker_name)
     try:
         with _Heartbeat(job), acting_via(Source.JOB):
             summary = get_handler(job.kind).run(job, ctx)
@@ -311,21 +317,21 @@ def run_job(job: Job, worker_name: str, stop: threading.Event | None = None) -> 
             raise TypeError(f"handler {job.kind} returned {type(summary).__name__}, not dict or None")
         result = _plain_json(summary or {})
     except BaseException as exc:  # noqa: B036 — even Ctrl+C must not leave the job RUNNING
-        message = error_message(exc)
+        message = error_message(exc) if isinstance(exc, Exception) else STOPPED_ERROR
         if isinstance(exc, JobInterrupted):
             ctx.append_log(f"[{_stamp()}] {message}\n")
         else:
             ctx.append_log(f"[{_stamp()}] 失败：{message}\n{traceback.format_exc()}")
         if not _finish(job, status=Status.FAILED, error=message, **ctx.fields()):
             logger.warning("任务 %s 已不由本进程执行，失败结果未写入", job.public_id)
-        logger.info("任务失败：%s（%s）：%s", job.label, job.public_id, message)
+        logger.debug("任务失败：%s（%s）：%s", job.label, job.public_id, message)
         if not isinstance(exc, Exception):
             raise
     else:
         ctx.append_log(f"[{_stamp()}] 完成\n")
         if not _finish(job, status=Status.SUCCEEDED, result=result, **ctx.fields()):
             logger.warning("任务 %s 已不由本进程执行，完成结果未写入", job.public_id)
-        logger.info("任务完成：%s（%s）", job.label, job.public_id)
+        logger.debug("任务完成：%s（%s）", job.label, job.public_id)
     job.refresh_from_db()
     return job
 
@@ -346,7 +352,9 @@ def _fail_running(job: Job, error: str) -> bool:
 def reap_stale_jobs() -> int:
     """Mark RUNNING jobs whose heartbeat is older than ZX_JOB_STALE_MINUTES as FAILED; returns how many."""
     cutoff = timezone.now() - timedelta(minutes=settings.ZX_JOB_STALE_MINUTES)
-    stale = Job.objects.filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True), status=Status.RUNNING)
+    stale = Job.objects.filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True), status=Status.RUNNING
+    )
     reaped = 0
     for job in stale.only("pk", "public_id", "attempts", "log", "kind"):
         # The heartbeat is checked again in the update: the job may have woken up since the select.
@@ -354,7 +362,12 @@ def reap_stale_jobs() -> int:
         updated = (
             Job.objects.filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True), pk=job.pk)
             .filter(status=Status.RUNNING, attempts=job.attempts)
-            .update(status=Status.FAILED, error=STALE_ERROR, finished_at=timezone.now(), log=_trim_log(job.log + line))
+            .update(
+                status=Status.FAILED,
+                error=STALE_ERROR,
+                finished_at=timezone.now(),
+                log=_trim_log(job.log + line),
+            )
         )
         if updated == 1:
             reaped += 1
@@ -434,5 +447,9 @@ def record_result_download(actor, job: Job) -> None:
         return
     with transaction.atomic():
         audit.record(
-            actor, "download_job_result", job, kind=Kind.EXPORT_PERSONAL, changes={"result_name": job.result_name}
+            actor,
+            "download_job_result",
+            job,
+            kind=Kind.EXPORT_PERSONAL,
+            changes={"result_name": job.result_name},
         )

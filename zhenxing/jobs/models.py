@@ -18,7 +18,12 @@ class Status(models.TextChoices):
 UNFINISHED = (Status.QUEUED, Status.RUNNING)
 
 # The colour of each status's badge (classes from app.css).
-STATUS_BADGE = {Status.QUEUED: "grey", Status.RUNNING: "yellow", Status.SUCCEEDED: "green", Status.FAILED: "red"}
+STATUS_BADGE = {
+    Status.QUEUED: "grey",
+    Status.RUNNING: "yellow",
+    Status.SUCCEEDED: "green",
+    Status.FAILED: "red",
+}
 
 
 class JobQuerySet(models.QuerySet):
@@ -43,7 +48,11 @@ class Job(models.Model):
     params = models.JSONField("参数", default=dict, blank=True)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, on_delete=models.PROTECT, related_name="jobs"
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="jobs",
     )
     area = models.ForeignKey(Area, verbose_name="区划", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)

@@ -1,7 +1,13 @@
 """Job kinds: each app registers its handlers with `@job_handler("app.verb", "中文名")`.
 
 A handler is `fn(job: Job, ctx: JobContext) -> dict | None`; it reports progress through `ctx`, writes
-through the app's actions (which audit with source 后台任务), and returns a small summary dict.
+through the app's actions (which audit with source 后台任务), and returns a small summary dict of JSON
+values, shown on the job page under `result_labels` (or `COMMON_RESULT_LABELS`).
+
+`ctx` (see `jobs.actions.JobContext`) offers `params`, `actor` (who enqueued the job),
+`progress(done, total=None, message="")`, `log(line)` and
+`save_result(filename, data, has_personal_data=False)`. A raised exception fails the job with its
+message, so raise `ValidationError("……，请……")` with words the user can act on.
 Handlers must be safe to retry: a failed job runs again from the start.
 """
 
@@ -19,6 +25,20 @@ class Handler:
 
 
 _handlers: dict[str, Handler] = {}
+
+# Summary keys many handlers share; a handler's own `result_labels` take precedence.
+COMMON_RESULT_LABELS = {
+    "rows": "条数",
+    "total": "总数",
+    "added": "新增",
+    "created": "新建",
+    "updated": "更新",
+    "renamed": "更名",
+    "unchanged": "未变",
+    "skipped": "跳过",
+    "deleted": "删除",
+    "errors": "错误数",
+}
 
 
 def job_handler(kind: str, label: str, result_labels: dict[str, str] | None = None):
@@ -45,7 +65,8 @@ def label_for(kind: str) -> str:
 
 def result_label(kind: str, key: str) -> str:
     handler = _handlers.get(kind)
-    return handler.result_labels.get(key, key) if handler else key
+    own = handler.result_labels if handler else {}
+    return own.get(key) or COMMON_RESULT_LABELS.get(key, key)
 
 
 def kinds() -> list[Handler]:

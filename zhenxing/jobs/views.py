@@ -21,7 +21,12 @@ RUNNING_LIMIT = 10
 
 def get_job_for_user(user, public_id: UUID, write: bool = False) -> Job:
     """A job the user may see (404 otherwise); `write` also requires the right to retry it (403)."""
-    job = Job.objects.visible_to(user).select_related("created_by", AREA_PATH).filter(public_id=public_id).first()
+    job = (
+        Job.objects.visible_to(user)
+        .select_related("created_by", AREA_PATH)
+        .filter(public_id=public_id)
+        .first()
+    )
     if job is None:
         raise Http404("任务不存在或您无权查看")
     if write and not actions.may_retry(user, job):
@@ -36,7 +41,12 @@ def job_list(request):
     if status in Status.values:
         jobs = jobs.filter(status=status)
     page = Paginator(jobs, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "status": status, "statuses": Status.choices, "sees_all": request.user.can(Capability.VIEW_ALL_JOBS)}
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": Status.choices,
+        "sees_all": request.user.can(Capability.VIEW_ALL_JOBS),
+    }
     return render(request, "jobs/list.html", context)
 
 
@@ -49,7 +59,9 @@ def running(request):
 @login_required
 def job_detail(request, public_id):
     job = get_job_for_user(request.user, public_id)
-    return render(request, "jobs/detail.html", {"job": job, "may_retry": actions.may_retry(request.user, job)})
+    return render(
+        request, "jobs/detail.html", {"job": job, "may_retry": actions.may_retry(request.user, job)}
+    )
 
 
 @login_required

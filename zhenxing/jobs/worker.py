@@ -37,7 +37,9 @@ class Worker:
     (it is then marked FAILED and can be retried).
     """
 
-    def __init__(self, name: str | None = None, poll_interval: float = 1.0, report: Callable[[str], None] | None = None):
+    def __init__(
+        self, name: str | None = None, poll_interval: float = 1.0, report: Callable[[str], None] | None = None
+    ):
         self.name = name or default_name()
         self.poll_interval = poll_interval
         self.report = report or logger.info

@@ -10,7 +10,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from zhenxing.audit import actions as audit
+from zhenxing.audit.context import acting_via
 from zhenxing.audit.models import GENESIS_HASH, AuditEntry, Kind, Source
+from zhenxing.audit.tests.conftest import local, record_at
 
 TABLE = AuditEntry._meta.db_table
 
@@ -173,8 +175,6 @@ def test_it_refuses_to_record_outside_a_transaction():
 
 
 def test_it_records_the_source_and_time(cast):
-    from zhenxing.audit.context import acting_via
-
     before = timezone.now()
     with acting_via(Source.JOB), transaction.atomic():
         entry = audit.record(
@@ -187,8 +187,6 @@ def test_it_records_the_source_and_time(cast):
 
 def test_it_verifies_a_row_written_with_a_local_clock(cast, monkeypatch):
     """Regression: the hash covered `at` in the zone it was written in, but the database returns UTC."""
-    from zhenxing.audit.tests.conftest import local, record_at
-
     record_at(
         monkeypatch,
         local(2024, 3, 1, 10, 0),

@@ -1,9 +1,10 @@
 """The audit log pages: who may open them, what each filter selects, the detail page, the verify button."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
+from zhenxing.audit import actions as audit
 from zhenxing.audit.models import AuditEntry
 from zhenxing.jobs.models import Job
 
@@ -118,11 +119,7 @@ def test_it_renders_each_row_compactly(client, cast, entries):
     assert "（系统）" in body  # the row without an actor
 
 
-def test_it_paginates_by_fifty(client, cast, monkeypatch):
-    from django.db import transaction
-
-    from zhenxing.audit import actions as audit
-
+def test_it_paginates_by_fifty(client, cast):
     with transaction.atomic():
         for n in range(1, 53):
             audit.record(cast["district_admin"], "bulk", object_type="tests.thing", object_id=str(n))

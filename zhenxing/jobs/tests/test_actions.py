@@ -137,7 +137,13 @@ def test_it_marks_a_raising_job_failed_and_retries_it_to_success(cast):
         0,
         0,
     )
-    assert (job.started_at, job.finished_at, job.heartbeat_at, job.worker, job.result) == (None, None, None, "", {})
+    assert (job.started_at, job.finished_at, job.heartbeat_at, job.worker, job.result) == (
+        None,
+        None,
+        None,
+        "",
+        {},
+    )
     assert job.log == failed_log + "—— 第1次重试 ——\n"
 
     assert Worker("w2").run_once() is True
@@ -280,4 +286,40 @@ def test_it_lets_a_district_admin_retry_any_job_in_scope(cast):
 def test_it_keeps_only_the_tail_of_a_long_log(monkeypatch):
     monkeypatch.setattr(actions, "MAX_LOG_CHARS", 10)
 
-    assert actions._trim_log("第一行内容很长很长\n第二行\n第三行\n") == "……（更早的日志已省略）\n第二行\n第三行\n"
+    assert (
+        actions._trim_log("第一行内容很长很长\n第二行\n第三行\n")
+        == "……（更早的日志已省略）\n第二行\n第三行\n"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_gives_each_job_to_exactly_one_of_several_concurrent_workers(cast):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "SQLite's in-memory test database locks whole tables across threads; SQLite serialises claims anyway"
+        )
+    jobs = {enqueue_job(cast["village_cadre"], "tests.count", {"n": 1}).pk for _ in range(40)}
+    claimed: list[tuple[str, int]] = []
+    start = threading.Barrier(4)
+
+    def claim_all(name: str) -> None:
+        from django.db import connection as thread_connection
+
+        start.wait()
+        try:
+            while (job := claim_next_job(name)) is not None:
+                claimed.append((name, job.pk))
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=claim_all, args=(f"w{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(pk for _, pk in claimed) == sorted(jobs)
+    assert {(job.worker, job.pk) for job in Job.objects.all()} == set(claimed)
+    assert set(Job.objects.values_list("status", "attempts")) == {(Status.RUNNING, 1)}

@@ -34,7 +34,7 @@ def cadre_job(cast) -> Job:
 
 @pytest.fixture
 def failed_job(cast) -> Job:
-    job = enqueue_job(cast["village_cadre"], "tests.flaky", {})
+    enqueue_job(cast["village_cadre"], "tests.flaky", {})
     return run_next()
 
 
@@ -104,7 +104,7 @@ def test_it_shows_the_result_summary_and_download_link(client, cast, export_job)
 
     assert "下载结果：测试结果.csv" in page
     assert reverse("jobs:download", args=[export_job.public_id]) in page
-    assert "<dt>rows</dt><dd>1</dd>" in page
+    assert "<dt>条数</dt><dd>1</dd>" in page
 
 
 # —— List ————————————————————————————————————————————————————————————————————————————————————————
@@ -233,6 +233,13 @@ def test_it_answers_404_for_a_job_without_result_file(client, cast, failed_job):
     assert client.get(reverse("jobs:download", args=[failed_job.public_id])).status_code == 404
 
 
+def test_it_answers_404_when_the_result_file_is_gone(client, cast, export_job, media_root):
+    (media_root / export_job.result_file).unlink()
+    client.force_login(cast["village_cadre"])
+
+    assert client.get(reverse("jobs:download", args=[export_job.public_id])).status_code == 404
+
+
 def test_it_refuses_the_download_to_others(client, cast, export_job):
     client.force_login(cast["outside_village_cadre"])
 
@@ -254,7 +261,9 @@ def test_it_retries_a_failed_job_for_its_owner(client, cast, failed_job):
     assert AuditEntry.objects.get(action="retry_job").actor == cast["village_cadre"]
 
 
-@pytest.mark.parametrize("role, status", [("township_officer", 404), ("district_officer", 403), ("inspector", 403)])
+@pytest.mark.parametrize(
+    "role, status", [("township_officer", 404), ("district_officer", 403), ("inspector", 403)]
+)
 def test_it_refuses_a_retry_by_a_non_owner(client, cast, failed_job, role, status):
     before = Job.objects.filter(pk=failed_job.pk).values().get()
     client.force_login(cast[role])

@@ -35,7 +35,9 @@ class Command(BaseCommand):
         worker, thread = None, None
         if not no_worker:
             worker = Worker(f"serve@{default_name()}", report=self.stdout.write)
-            thread = threading.Thread(target=worker.run_forever, args=(stop,), name="zhenxing-worker", daemon=True)
+            thread = threading.Thread(
+                target=worker.run_forever, args=(stop,), name="zhenxing-worker", daemon=True
+            )
             thread.start()
         # SIGTERM (systemd, docker stop) takes the same way out as Ctrl+C.
         previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)

@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="只执行一个排队中的任务（没有则直接退出）")
-        parser.add_argument("--name", default="", help="执行进程名称，显示在任务详情中（默认：主机名:进程号）")
+        parser.add_argument(
+            "--name", default="", help="执行进程名称，显示在任务详情中（默认：主机名:进程号）"
+        )
         parser.add_argument("--poll", type=float, default=1.0, help="队列为空时每隔几秒检查一次（默认 1）")
 
     def handle(self, *args, once: bool, name: str, poll: float, **options):

@@ -1,0 +1,277 @@
+"""Every URL × every role × a record inside / outside the user's scope.
+
+`ACCESS` must name every URL of the platform: adding a view without an entry fails
+`test_every_url_has_an_entry`. Expectations follow one rule — no capability → 403; a record outside a
+township or village user's area → 404; otherwise the page's normal answer — with per-entry exceptions
+written out where a page has its own visibility rule (jobs are seen by their owner and by roles with
+VIEW_ALL_JOBS).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.urls import URLResolver, get_resolver, reverse
+
+from zhenxing.accounts.roles import Capability
+from zhenxing.attachments.actions import store_attachment
+from zhenxing.audit import actions as audit
+from zhenxing.jobs.models import Job, Status
+
+ROLES = [
+    "district_admin",
+    "district_officer",
+    "department_clerk",
+    "township_officer",
+    "village_cadre",
+    "inspector",
+]
+LOCAL_ROLES = {"township_officer", "village_cadre"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@dataclass
+class Access:
+    method: str = "GET"
+    capability: Capability | None = None  # None: any logged-in user
+    ok: int = 200  # the status when allowed
+    kwargs: Callable[[dict, str], dict] | None = None  # (world, "inside"/"outside") -> URL kwargs
+    data: Callable[[dict, str], dict] = field(default=lambda world, where: {})
+    expect: Callable[[str, str], int] | None = None  # own rule: (role, where) -> status
+    public: bool = False
+    area_scoped: bool = True  # False: the record has no place (policy versions, audit rows)
+
+
+def area_kwargs(world, where):
+    return {"code": world["village" if where == "inside" else "other_village"].code}
+
+
+def user_kwargs(world, where):
+    return {"username": "xingang" if where == "inside" else "dushancun"}
+
+
+def job_kwargs(status):
+    return lambda world, where: {"public_id": world["jobs"][(where, status)].public_id}
+
+
+def attachment_kwargs(world, where):
+    return {"public_id": world["attachments"][where].public_id}
+
+
+def job_visibility(ok: int, retry: bool = False):
+    """Owner (the village cadre inside / outsider) and VIEW_ALL_JOBS roles see a job; retry is owner or admin."""
+
+    def expect(role, where):
+        sees_all = role in ("district_admin", "district_officer", "inspector")
+        is_owner = role == "village_cadre" and where == "inside"
+        if not (sees_all or is_owner):
+            return 404
+        if retry and not (is_owner or role == "district_admin"):
+            return 403
+        return ok
+
+    return expect
+
+
+ACCESS: dict[str, Access] = {
+    "home": Access(),
+    "healthz": Access(public=True),
+    "accounts:login": Access(public=True),
+    "accounts:logout": Access(method="POST", ok=302),
+    "accounts:password_change": Access(),
+    "accounts:user_list": Access(capability=Capability.VIEW_USERS),
+    "accounts:user_create": Access(capability=Capability.MANAGE_USERS),
+    "accounts:user_edit": Access(capability=Capability.MANAGE_USERS, kwargs=user_kwargs),
+    "accounts:user_set_active": Access(
+        method="POST",
+        capability=Capability.MANAGE_USERS,
+        ok=302,
+        kwargs=user_kwargs,
+        data=lambda w, x: {"active": "0"},
+    ),
+    "accounts:user_reset_password": Access(
+        method="POST", capability=Capability.MANAGE_USERS, kwargs=user_kwargs
+    ),
+    "accounts:login_log": Access(capability=Capability.VIEW_AUDIT),
+    "areas:tree": Access(capability=Capability.VIEW_AREAS),
+    "areas:import": Access(capability=Capability.MANAGE_AREAS),
+    "areas:import_commit": Access(method="POST", capability=Capability.MANAGE_AREAS, ok=302),
+    "areas:import_template": Access(capability=Capability.VIEW_AREAS),
+    "areas:export": Access(capability=Capability.VIEW_AREAS),
+    "areas:detail": Access(capability=Capability.VIEW_AREAS, kwargs=area_kwargs),
+    "areas:children": Access(capability=Capability.VIEW_AREAS, kwargs=area_kwargs),
+    "areas:add_child": Access(
+        method="POST",
+        capability=Capability.MANAGE_AREAS,
+        ok=302,
+        kwargs=area_kwargs,
+        data=lambda w, where: {"code": area_kwargs(w, where)["code"] + "009", "name": "九组"},
+    ),
+    "areas:rename": Access(
+        method="POST",
+        capability=Capability.MANAGE_AREAS,
+        ok=302,
+        kwargs=area_kwargs,
+        data=lambda w, x: {"name": "新名"},
+    ),
+    "areas:retire": Access(method="POST", capability=Capability.MANAGE_AREAS, ok=302, kwargs=area_kwargs),
+    "areas:restore": Access(method="POST", capability=Capability.MANAGE_AREAS, ok=302, kwargs=area_kwargs),
+    "areas:delete": Access(method="POST", capability=Capability.MANAGE_AREAS, ok=302, kwargs=area_kwargs),
+    "audit:list": Access(capability=Capability.VIEW_AUDIT),
+    "audit:detail": Access(
+        capability=Capability.VIEW_AUDIT,
+        kwargs=lambda w, x: {"entry_id": w["audit_entry"].pk},
+        area_scoped=False,
+    ),
+    "audit:verify": Access(method="POST", capability=Capability.VIEW_AUDIT, ok=302),
+    "audit:export": Access(method="POST", capability=Capability.VIEW_AUDIT, ok=302),
+    "policy:year_list": Access(capability=Capability.VIEW_POLICY),
+    "policy:year_detail": Access(
+        capability=Capability.VIEW_POLICY, kwargs=lambda w, x: {"year": 2024}, area_scoped=False
+    ),
+    "policy:year_edit": Access(
+        capability=Capability.EDIT_POLICY, kwargs=lambda w, x: {"year": 2024}, area_scoped=False
+    ),
+    "policy:version_detail": Access(
+        capability=Capability.VIEW_POLICY, kwargs=lambda w, x: {"year": 2024, "version": 1}, area_scoped=False
+    ),
+    "jobs:list": Access(),
+    "jobs:running": Access(),
+    "jobs:detail": Access(kwargs=job_kwargs(Status.SUCCEEDED), expect=job_visibility(200)),
+    "jobs:progress": Access(kwargs=job_kwargs(Status.SUCCEEDED), expect=job_visibility(200)),
+    "jobs:download": Access(kwargs=job_kwargs(Status.SUCCEEDED), expect=job_visibility(200)),
+    "jobs:retry": Access(
+        method="POST", kwargs=job_kwargs(Status.FAILED), expect=job_visibility(302, retry=True)
+    ),
+    "attachments:download": Access(capability=Capability.VIEW_FULL_PERSONAL_DATA, kwargs=attachment_kwargs),
+    "attachments:upload": Access(
+        method="POST",
+        capability=Capability.UPLOAD_ATTACHMENTS,
+        data=lambda w, where: {
+            "file": SimpleUploadedFile("照片.png", PNG, content_type="image/png"),
+            "area": area_kwargs(w, where)["code"],
+            "kind": "photo",
+        },
+        # the area travels in the form, not the URL: outside areas answer 404 all the same
+        kwargs=lambda w, where: {},
+    ),
+}
+
+
+def all_url_names() -> set[str]:
+    def walk(patterns, namespace=None):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, p.namespace or namespace)
+            elif p.name:
+                yield f"{namespace}:{p.name}" if namespace else p.name
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_url_has_an_entry():
+    missing = all_url_names() - set(ACCESS)
+    assert not missing, f"add these URL names to ACCESS in {__file__}: {sorted(missing)}"
+    assert not set(ACCESS) - all_url_names(), "ACCESS names URLs that no longer exist"
+
+
+@pytest.fixture
+def world(cast, village, other_village, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    jobs = {}
+    for where, owner, area in (
+        ("inside", cast["village_cadre"], village),
+        ("outside", cast["outside_village_cadre"], other_village),
+    ):
+        for status in (Status.SUCCEEDED, Status.FAILED):
+            job = Job.objects.create(
+                kind="areas.import", status=status, created_by=owner, area=area, attempts=1
+            )
+            if status == Status.SUCCEEDED:
+                job.result_file = f"jobs/{job.public_id}/结果.xlsx"
+                job.result_name = "结果.xlsx"
+                job.save(update_fields=["result_file", "result_name"])
+                path = Path(tmp_path) / job.result_file
+                path.parent.mkdir(parents=True)
+                path.write_bytes(b"result")
+            jobs[(where, status)] = job
+    attachments = {
+        "inside": store_attachment(cast["village_cadre"], ("a.png", PNG), village, "photo"),
+        "outside": store_attachment(cast["outside_village_cadre"], ("b.png", PNG), other_village, "photo"),
+    }
+    with transaction.atomic():
+        entry = audit.record(cast["district_admin"], "test_action", village)
+    return {
+        "village": village,
+        "other_village": other_village,
+        "jobs": jobs,
+        "attachments": attachments,
+        "audit_entry": entry,
+    }
+
+
+def expected(access: Access, role: str, where: str, cast) -> int:
+    if access.expect:
+        return access.expect(role, where)
+    if access.capability and not cast[role].can(access.capability):
+        return 403
+    if where == "outside" and role in LOCAL_ROLES:
+        return 404
+    return access.ok
+
+
+def request(client, name, access, world, where):
+    kwargs = access.kwargs(world, where) if access.kwargs else {}
+    url = reverse(name, kwargs=kwargs)
+    if access.method == "POST":
+        return client.post(url, access.data(world, where))
+    return client.get(url)
+
+
+def wheres(access: Access) -> tuple[str, ...]:
+    scoped = access.area_scoped and (access.kwargs is not None or access.expect is not None)
+    return ("inside", "outside") if scoped else ("inside",)
+
+
+@pytest.mark.parametrize(
+    "name, role, where",
+    [(n, r, w) for n, a in ACCESS.items() if not a.public for r in ROLES for w in wheres(a)],
+)
+@pytest.mark.django_db
+def test_role_and_scope(client, cast, world, name, role, where):
+    access = ACCESS[name]
+    client.force_login(cast[role])
+    response = request(client, name, access, world, where)
+    assert response.status_code == expected(access, role, where, cast), response.content[:300]
+
+
+@pytest.mark.parametrize("name", [n for n, a in ACCESS.items() if not a.public])
+@pytest.mark.django_db
+def test_anonymous_users_are_sent_to_login(client, world, name):
+    response = request(client, name, ACCESS[name], world, "inside")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("name", [n for n, a in ACCESS.items() if a.public])
+@pytest.mark.django_db
+def test_public_pages_answer_anonymous_users(client, name):
+    assert client.get(reverse(name)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_out_of_scope_refusal_changes_nothing(client, cast, world):
+    """A 新港村 cadre cannot retry a 杜山村 job: 404, the job stays failed, no audit row."""
+    from zhenxing.audit.models import AuditEntry
+
+    client.force_login(cast["village_cadre"])
+    job = world["jobs"][("outside", Status.FAILED)]
+    count = AuditEntry.objects.count()
+    response = client.post(reverse("jobs:retry", kwargs={"public_id": job.public_id}))
+    assert response.status_code == 404
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (Status.FAILED, 1)
+    assert AuditEntry.objects.count() == count

@@ -62,7 +62,9 @@ def other_township(db) -> Area:
 
 @pytest.fixture
 def village(township) -> Area:
-    return Area.objects.create(code="420704100201", name="新港村", level=Level.VILLAGE, parent=township, is_demo=True)
+    return Area.objects.create(
+        code="420704100201", name="新港村", level=Level.VILLAGE, parent=township, is_demo=True
+    )
 
 
 @pytest.fixture

@@ -86,7 +86,9 @@ DEBUG = envbool("ZX_DEBUG")
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("生产环境不允许开启 ZX_DEBUG")
 
-ALLOWED_HOSTS = [h.strip() for h in env("ZX_ALLOWED_HOSTS", "" if PRODUCTION else "*").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip() for h in env("ZX_ALLOWED_HOSTS", "" if PRODUCTION else "*").split(",") if h.strip()
+]
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("生产环境必须设置 ZX_ALLOWED_HOSTS（逗号分隔的域名）")
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in env("ZX_CSRF_TRUSTED_ORIGINS").split(",") if o.strip()]

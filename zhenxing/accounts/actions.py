@@ -99,13 +99,21 @@ def create_user(actor: User | None, data: UserData, password: str | None = None)
     return user, password
 
 
-def update_user(actor: User, user: User, *, full_name: str, phone: str, role: str, area: Area, department: str) -> User:
+def update_user(
+    actor: User, user: User, *, full_name: str, phone: str, role: str, area: Area, department: str
+) -> User:
     check_role_area(role, area, department)
     if user.pk == actor.pk and role != user.role:
         raise ValidationError("不能修改自己的角色，请由另一位区级管理员操作")
     with transaction.atomic():
         before = audit.snapshot(user, USER_FIELDS)
-        user.full_name, user.phone, user.role, user.area, user.department = full_name, phone, role, area, department
+        user.full_name, user.phone, user.role, user.area, user.department = (
+            full_name,
+            phone,
+            role,
+            area,
+            department,
+        )
         user.save(update_fields=["full_name", "phone", "role", "area", "department"])
         changes = audit.diff(user, USER_FIELDS, before)
         if changes:
@@ -122,7 +130,10 @@ def set_user_active(actor: User, user: User, active: bool) -> User:
             raise ValidationError("该账户已经是" + ("启用" if active else "停用") + "状态")
         user.is_active = active
         audit.record(
-            actor, "activate_user" if active else "deactivate_user", user, changes={"is_active": [not active, active]}
+            actor,
+            "activate_user" if active else "deactivate_user",
+            user,
+            changes={"is_active": [not active, active]},
         )
     return user
 

@@ -13,7 +13,9 @@ class LoginForm(forms.Form):
 
 class PasswordChangeForm(forms.Form):
     old_password = forms.CharField(label="当前密码", widget=forms.PasswordInput)
-    new_password = forms.CharField(label="新密码", widget=forms.PasswordInput, help_text=" ".join(password_validators_help_texts()))
+    new_password = forms.CharField(
+        label="新密码", widget=forms.PasswordInput, help_text=" ".join(password_validators_help_texts())
+    )
     new_password_again = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
 
     def __init__(self, user: User, *args, **kwargs):
@@ -40,18 +42,24 @@ class AreaChoiceField(forms.ModelChoiceField):
 
 class UserForm(forms.Form):
     username = forms.RegexField(
-        label="账号", max_length=40, regex=r"^[A-Za-z0-9_.@-]+$",
+        label="账号",
+        max_length=40,
+        regex=r"^[A-Za-z0-9_.@-]+$",
         error_messages={"invalid": "账号只能包含字母、数字和 _ . @ -"},
     )
     full_name = forms.CharField(label="姓名", max_length=40)
     phone = forms.CharField(label="工作电话", max_length=20, required=False)
     role = forms.ChoiceField(label="角色", choices=Role.choices)
     area = AreaChoiceField(label="所属区划", queryset=Area.objects.none())
-    department = forms.ChoiceField(label="所属部门（仅部门填报员）", choices=[("", "—")] + Department.choices, required=False)
+    department = forms.ChoiceField(
+        label="所属部门（仅部门填报员）", choices=[("", "—")] + Department.choices, required=False
+    )
 
     def __init__(self, *args, editing: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Area.objects.active().exclude(level="group").select_related("parent__parent")
+        self.fields["area"].queryset = (
+            Area.objects.active().exclude(level="group").select_related("parent__parent")
+        )
         self.editing = editing
         if editing is not None:
             self.fields["username"].disabled = True

@@ -71,7 +71,9 @@ class LoginEvent(models.Model):
         PASSWORD_CHANGED = "password_changed", "修改密码"
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="login_events")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="login_events"
+    )
     username = models.CharField("登录名", max_length=150)
     kind = models.CharField("事件", max_length=20, choices=Kind.choices)
     ip = models.GenericIPAddressField("IP地址", null=True, blank=True)

@@ -64,8 +64,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         _STAFF | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.VIEW_ALL_JOBS, Capability.UPLOAD_ATTACHMENTS}
     ),
     Role.DEPARTMENT_CLERK: frozenset({Capability.VIEW_POLICY}),
-    Role.TOWNSHIP_OFFICER: frozenset(_STAFF | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.UPLOAD_ATTACHMENTS}),
-    Role.VILLAGE_CADRE: frozenset(_STAFF | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.UPLOAD_ATTACHMENTS}),
+    Role.TOWNSHIP_OFFICER: frozenset(
+        _STAFF | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.UPLOAD_ATTACHMENTS}
+    ),
+    Role.VILLAGE_CADRE: frozenset(
+        _STAFF | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.UPLOAD_ATTACHMENTS}
+    ),
     Role.INSPECTOR: frozenset(
         _STAFF
         | {

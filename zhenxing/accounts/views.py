@@ -53,7 +53,12 @@ def login_view(request):
             if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
                 next_url = "/"
             return redirect(next_url)
-    context = {"form": form, "error": error, "timeout": "timeout" in request.GET, "next": request.GET.get("next", "")}
+    context = {
+        "form": form,
+        "error": error,
+        "timeout": "timeout" in request.GET,
+        "next": request.GET.get("next", ""),
+    }
     return render(request, "accounts/login.html", context, status=400 if error else 200)
 
 
@@ -92,7 +97,9 @@ def user_list(request):
     if role in Role.values:
         users = users.filter(role=role)
     page = Paginator(users.order_by("area__code", "username"), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/user_list.html", {"page": page, "q": query, "role": role, "roles": Role.choices})
+    return render(
+        request, "accounts/user_list.html", {"page": page, "q": query, "role": role, "roles": Role.choices}
+    )
 
 
 @login_required
@@ -100,7 +107,12 @@ def user_create(request):
     require(request.user, Capability.MANAGE_USERS)
     form = UserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = actions.UserData(**{k: form.cleaned_data[k] for k in ("username", "full_name", "role", "area", "department", "phone")})
+        data = actions.UserData(
+            **{
+                k: form.cleaned_data[k]
+                for k in ("username", "full_name", "role", "area", "department", "phone")
+            }
+        )
         try:
             user, password = actions.create_user(request.user, data)
         except ValidationError as e:
@@ -108,21 +120,38 @@ def user_create(request):
         except IntegrityError:
             form.add_error("username", "该账号已存在，请换一个")
         else:
-            return render(request, "accounts/temporary_password.html", {"subject": user, "password": password, "created": True})
+            return render(
+                request,
+                "accounts/temporary_password.html",
+                {"subject": user, "password": password, "created": True},
+            )
     return render(request, "accounts/user_form.html", {"form": form})
 
 
 @login_required
 def user_edit(request, username):
     subject = get_user_for_user(request.user, username, write=True)
-    initial = {"username": subject.username, "full_name": subject.full_name, "phone": subject.phone,
-               "role": subject.role, "area": subject.area, "department": subject.department}
+    initial = {
+        "username": subject.username,
+        "full_name": subject.full_name,
+        "phone": subject.phone,
+        "role": subject.role,
+        "area": subject.area,
+        "department": subject.department,
+    }
     form = UserForm(request.POST or None, initial=initial, editing=subject)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            actions.update_user(request.user, subject, full_name=d["full_name"], phone=d["phone"], role=d["role"],
-                                area=d["area"], department=d["department"])
+            actions.update_user(
+                request.user,
+                subject,
+                full_name=d["full_name"],
+                phone=d["phone"],
+                role=d["role"],
+                area=d["area"],
+                department=d["department"],
+            )
         except ValidationError as e:
             form.add_error(None, e)
         else:
@@ -164,5 +193,8 @@ def login_log(request):
     if kind in LoginEvent.Kind.values:
         events = events.filter(kind=kind)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/login_log.html",
-                  {"page": page, "username": username, "kind": kind, "kinds": LoginEvent.Kind.choices})
+    return render(
+        request,
+        "accounts/login_log.html",
+        {"page": page, "username": username, "kind": kind, "kinds": LoginEvent.Kind.choices},
+    )

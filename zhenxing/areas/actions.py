@@ -69,7 +69,11 @@ def retire_area(actor, area: Area) -> int:
         if users.exists():
             names = "、".join(str(u) for u in users[:5])
             raise ValidationError(f"该区划下还有在用账户（{names}），请先调整这些用户的所属区划或停用账户")
-        count = Area.objects.within(area).filter(is_active=True).update(is_active=False, retired_at=timezone.now())
+        count = (
+            Area.objects.within(area)
+            .filter(is_active=True)
+            .update(is_active=False, retired_at=timezone.now())
+        )
         if count == 0:
             raise ValidationError(f"“{area.name}”已经是撤销状态")
         audit.record(actor, "retire_area", area, changes={"is_active": [True, False], "retired_areas": count})
@@ -94,7 +98,9 @@ def delete_area(actor, area: Area) -> None:
         raise ValidationError("不能删除区县本身")
     try:
         with transaction.atomic():
-            audit.record(actor, "delete_area", area, changes={"code": [area.code, None], "name": [area.name, None]})
+            audit.record(
+                actor, "delete_area", area, changes={"code": [area.code, None], "name": [area.name, None]}
+            )
             area.delete()
     except ProtectedError:
         raise ValidationError(

@@ -54,7 +54,9 @@ def add_child(request, code):
     form = AreaChildForm(request.POST)
     if form.is_valid():
         try:
-            child = actions.add_area(request.user, parent, form.cleaned_data["code"], form.cleaned_data["name"])
+            child = actions.add_area(
+                request.user, parent, form.cleaned_data["code"], form.cleaned_data["name"]
+            )
         except ValidationError as e:
             messages.error(request, e.messages[0])
         else:

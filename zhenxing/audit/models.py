@@ -56,6 +56,14 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.actor_username} {self.action} {self.object_type}:{self.object_id}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("审计记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计记录只能追加，不能删除")
+
     def content(self) -> dict:
         """The fields the hash covers, in a canonical form that survives a database round trip."""
         return {
@@ -77,11 +85,3 @@ class AuditEntry(models.Model):
     def compute_hash(self) -> str:
         body = json.dumps(self.content(), sort_keys=True, ensure_ascii=False, cls=DjangoJSONEncoder)
         return hashlib.sha256((self.prev_hash + body).encode()).hexdigest()
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("审计记录只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("审计记录只能追加，不能删除")

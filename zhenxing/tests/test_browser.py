@@ -11,7 +11,9 @@ from zhenxing.accounts.models import LoginEvent, User
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="需要 Chromium（make test 以 root 运行时自动安装）"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason="需要 Chromium（make test 以 root 运行时自动安装）"
+    ),
 ]
 # Playwright's sync API runs an event loop in this thread; the ORM calls below are plain test set-up.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -24,7 +26,12 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
         )
         yield browser
         browser.close()
@@ -62,7 +69,10 @@ def test_it_logs_in_changes_the_first_password_and_shows_home(page, live_server,
     assert not page.is_visible("text=用户管理")  # a township officer has no user management
     user = User.objects.get(username="zelin")
     assert user.must_change_password is False and user.check_password("Zelin#2024ok")
-    assert list(LoginEvent.objects.order_by("id").values_list("kind", flat=True)) == ["success", "password_changed"]
+    assert list(LoginEvent.objects.order_by("id").values_list("kind", flat=True)) == [
+        "success",
+        "password_changed",
+    ]
     if os.environ.get("ZX_SCREENSHOTS"):
         page.screenshot(path=os.path.join(os.environ["ZX_SCREENSHOTS"], "home.png"), full_page=True)
 

@@ -14,7 +14,11 @@ def run_settings(**env) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("ZX_") and k != "DJANGO_SETTINGS_MODULE"}
     base.update(env)
     return subprocess.run(
-        [sys.executable, "-c", "import zhenxing.settings"], env=base, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", "import zhenxing.settings"],
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -36,7 +40,10 @@ def test_it_starts_in_production_with_real_keys():
     "override, message",
     [
         ({"ZX_SECRET_KEY": ""}, "生产环境必须设置 ZX_SECRET_KEY"),
-        ({"ZX_SECRET_KEY": "test-secret-key-not-for-production-0123456789abcdef"}, "生产环境必须设置 ZX_SECRET_KEY"),
+        (
+            {"ZX_SECRET_KEY": "test-secret-key-not-for-production-0123456789abcdef"},
+            "生产环境必须设置 ZX_SECRET_KEY",
+        ),
         ({"ZX_DATA_KEY": ""}, "生产环境必须设置 ZX_DATA_KEY"),
         ({"ZX_DATA_KEY": "dGVzdC1kYXRhLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="}, "生产环境必须设置 ZX_DATA_KEY"),
         ({"ZX_DEBUG": "1"}, "生产环境不允许开启 ZX_DEBUG"),

@@ -130,5 +130,7 @@ def test_it_sends_htmx_requests_to_login_after_timeout(client, cast):
 
 @pytest.mark.django_db
 def test_it_does_not_redirect_to_another_site_after_login(client, cast):
-    response = client.post(LOGIN, {"username": "zelin", "password": PASSWORD, "next": "https://evil.example/"})
+    response = client.post(
+        LOGIN, {"username": "zelin", "password": PASSWORD, "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"

@@ -64,7 +64,8 @@ def test_it_refuses_a_weak_new_password_and_changes_nothing(client, cast):
     client.force_login(user)
     old_hash = user.password
     response = client.post(
-        "/accounts/password/", {"old_password": PASSWORD, "new_password": "12345678", "new_password_again": "12345678"}
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password": "12345678", "new_password_again": "12345678"},
     )
     assert response.status_code == 200
     assert "至少三类" in response.content.decode()
@@ -77,7 +78,8 @@ def test_it_refuses_a_weak_new_password_and_changes_nothing(client, cast):
 def test_it_refuses_reusing_the_current_password(client, cast):
     client.force_login(cast["township_officer"])
     response = client.post(
-        "/accounts/password/", {"old_password": PASSWORD, "new_password": PASSWORD, "new_password_again": PASSWORD}
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password": PASSWORD, "new_password_again": PASSWORD},
     )
     assert "新密码不能与当前密码相同" in response.content.decode()
     assert not AuditEntry.objects.exists()
@@ -87,7 +89,8 @@ def test_it_refuses_reusing_the_current_password(client, cast):
 def test_it_refuses_a_wrong_current_password(client, cast):
     client.force_login(cast["township_officer"])
     response = client.post(
-        "/accounts/password/", {"old_password": "nope", "new_password": "Xinmima#2024", "new_password_again": "Xinmima#2024"}
+        "/accounts/password/",
+        {"old_password": "nope", "new_password": "Xinmima#2024", "new_password_again": "Xinmima#2024"},
     )
     assert "当前密码不正确" in response.content.decode()
     assert not AuditEntry.objects.exists()

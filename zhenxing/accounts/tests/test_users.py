@@ -26,7 +26,12 @@ def test_it_creates_a_user_with_a_temporary_password_shown_once(admin_client, vi
     password = response.context["password"]
     assert len(password) == 12
     user = User.objects.get(username="newcadre")
-    assert (user.full_name, user.role, user.area, user.must_change_password) == ("张新", "village_cadre", village, True)
+    assert (user.full_name, user.role, user.area, user.must_change_password) == (
+        "张新",
+        "village_cadre",
+        village,
+        True,
+    )
     assert user.check_password(password)
     entry = AuditEntry.objects.get(action="create_user")
     assert entry.actor_username == "admin"
@@ -41,7 +46,9 @@ def test_it_refuses_a_role_at_the_wrong_level_and_creates_nothing(admin_client, 
     before = AuditEntry.objects.count()
     response = admin_client.post("/accounts/users/new/", form(area=township.pk))
     assert response.status_code == 200
-    assert "角色“村干部/驻村工作队员”应归属村/社区级区划，所选“泽林镇”是乡镇/街道级" in response.content.decode()
+    assert (
+        "角色“村干部/驻村工作队员”应归属村/社区级区划，所选“泽林镇”是乡镇/街道级" in response.content.decode()
+    )
     assert not User.objects.filter(username="newcadre").exists()
     assert AuditEntry.objects.count() == before
 
@@ -123,6 +130,13 @@ def test_it_lists_users_for_the_inspector_without_edit_links(client, cast):
     response = client.get("/accounts/users/")
     assert response.status_code == 200
     assert [u.username for u in response.context["page"]] == [
-        "admin", "clerk", "inspector", "officer", "zelin", "xingang", "dushan", "dushancun"
+        "admin",
+        "clerk",
+        "inspector",
+        "officer",
+        "zelin",
+        "xingang",
+        "dushan",
+        "dushancun",
     ]
     assert "/accounts/users/zelin/" not in response.content.decode()

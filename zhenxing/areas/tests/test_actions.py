@@ -22,10 +22,17 @@ def test_it_ships_echeng_and_its_fourteen_townships(county):
 def test_it_adds_a_village_and_audits_it(cast, township):
     area = actions.add_area(cast["district_admin"], township, "420704100202", " 月山村 ")
     assert (area.code, area.name, area.level, area.parent, area.full_name) == (
-        "420704100202", "月山村", "village", township, "鄂城区泽林镇月山村"
+        "420704100202",
+        "月山村",
+        "village",
+        township,
+        "鄂城区泽林镇月山村",
     )
     entry = AuditEntry.objects.get(action="add_area")
-    assert (entry.area_code, entry.changes) == ("420704100202", {"code": [None, "420704100202"], "name": [None, "月山村"]})
+    assert (entry.area_code, entry.changes) == (
+        "420704100202",
+        {"code": [None, "420704100202"], "name": [None, "月山村"]},
+    )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +90,9 @@ def test_it_retires_a_subtree_but_not_while_active_users_belong_to_it(cast, vill
     group = actions.add_area(admin, village, "420704100201001", "一组")
     with pytest.raises(ValidationError) as e:
         actions.retire_area(admin, village)
-    assert e.value.messages == ["该区划下还有在用账户（xingang（xingang）），请先调整这些用户的所属区划或停用账户"]
+    assert e.value.messages == [
+        "该区划下还有在用账户（xingang（xingang）），请先调整这些用户的所属区划或停用账户"
+    ]
     assert Area.objects.get(pk=village.pk).is_active is True
 
     cast["village_cadre"].is_active = False

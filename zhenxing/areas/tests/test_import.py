@@ -82,11 +82,15 @@ def test_it_imports_from_the_command_line(cast, tmp_path, capsys):
 @pytest.mark.django_db
 def test_it_exits_non_zero_from_the_command_line_and_writes_nothing(cast, tmp_path, capsys):
     path = tmp_path / "村.csv"
-    path.write_bytes(write_csv(HEADERS, [["420704100202", "月山村", "420704100"], ["4207", "坏", "420704100"]]))
+    path.write_bytes(
+        write_csv(HEADERS, [["420704100202", "月山村", "420704100"], ["4207", "坏", "420704100"]])
+    )
     count = Area.objects.count()
     with pytest.raises(CommandError) as e:
         call_command("import", "areas", str(path))
     assert str(e.value) == "文件有1处错误，未导入任何数据"
-    assert "第3行 代码：代码应为12位（村/社区）或15位（村民小组）数字，当前为“4207”" in capsys.readouterr().err
+    assert (
+        "第3行 代码：代码应为12位（村/社区）或15位（村民小组）数字，当前为“4207”" in capsys.readouterr().err
+    )
     assert Area.objects.count() == count
     assert not AuditEntry.objects.exists()

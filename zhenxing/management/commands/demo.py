@@ -77,22 +77,30 @@ class Command(BaseCommand):
             User.objects.filter(pk=admin.pk).update(must_change_password=False)
         # The villages go in the way a district loads its own: a file imported as a job.
         stored = stage_upload("演示村.csv", write_csv(["代码", "名称", "上级代码"], demo_village_rows()))
-        enqueue_job(admin, "areas.import", {"stored_path": stored, "filename": "演示村.csv", "scope": county.code, "demo": True})
+        enqueue_job(
+            admin,
+            "areas.import",
+            {"stored_path": stored, "filename": "演示村.csv", "scope": county.code, "demo": True},
+        )
         job = claim_next_job("demo")
         run_job(job, "demo")
         job.refresh_from_db()
         self.stdout.write(f"演示村导入：{job.get_status_display()} {job.result}")
-        first_village = Area.objects.filter(level=Level.VILLAGE, parent__code="420704100").order_by("code").first()
+        first_village = (
+            Area.objects.filter(level=Level.VILLAGE, parent__code="420704100").order_by("code").first()
+        )
         for username, full_name, role, code, department in DEMO_USERS[1:]:
             area = first_village if code == "village" else Area.objects.get(code=code or county.code)
             with transaction.atomic():
                 user, _ = account_actions.create_user(
-                    admin, account_actions.UserData(username, full_name, role, area, department), DEMO_PASSWORD
+                    admin,
+                    account_actions.UserData(username, full_name, role, area, department),
+                    DEMO_PASSWORD,
                 )
                 # Demo logins skip the first-login password change so every role can be tried at once.
                 User.objects.filter(pk=user.pk).update(must_change_password=False)
 
     def print_logins(self) -> None:
-        self.stdout.write("\n演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+        self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for user in User.objects.filter(username__in=[u[0] for u in DEMO_USERS]).select_related("area"):
             self.stdout.write(f"  {user.username:<10} {user.get_role_display()}（{user.area.full_name}）")

@@ -64,6 +64,12 @@ class AuditEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("审计记录只能追加，不能删除")
 
+    @property
+    def action_label(self) -> str:
+        from zhenxing.audit.labels import action_label
+
+        return action_label(self.action)
+
     def content(self) -> dict:
         """The fields the hash covers, in a canonical form that survives a database round trip."""
         return {

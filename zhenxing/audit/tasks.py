@@ -39,7 +39,7 @@ def export_row(entry: AuditEntry) -> list:
         entry.area_code,
         entry.get_source_display(),
         entry.get_kind_display(),
-        entry.action,
+        entry.action_label,
         entry.object_type,
         entry.object_id,
         entry.object_label,

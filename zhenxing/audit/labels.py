@@ -1,0 +1,25 @@
+"""Chinese names of audited actions, shown in the audit log. Add a line with every new action."""
+
+ACTION_LABELS = {
+    "create_user": "新建用户",
+    "update_user": "修改用户",
+    "activate_user": "启用用户",
+    "deactivate_user": "停用用户",
+    "reset_password": "重置密码",
+    "change_own_password": "修改本人密码",
+    "add_area": "新增区划",
+    "rename_area": "区划更名",
+    "retire_area": "撤销区划",
+    "restore_area": "恢复区划",
+    "delete_area": "删除区划",
+    "save_policy": "保存年度政策参数",
+    "enqueue_job": "发起后台任务",
+    "retry_job": "重试后台任务",
+    "download_job_result": "下载任务结果（含个人信息）",
+    "store_attachment": "上传附件",
+    "view_attachment": "查看附件",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "zhenxing.policy",
     "zhenxing.jobs",
     "zhenxing.attachments",
+    "zhenxing.registry",
 ]
 
 MIDDLEWARE = [
@@ -195,7 +196,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Front-end libraries come from npm (package-lock.json) into node_modules and are served by the app.
 NODE_MODULES = BASE_DIR / "node_modules"
-STATICFILES_DIRS = [("vendor/htmx", NODE_MODULES / "htmx.org" / "dist")]
+STATICFILES_DIRS = [
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+]
 WHITENOISE_USE_FINDERS = True  # serve straight from the app folders; `collectstatic` is optional
 try:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it to exist

@@ -11,4 +11,6 @@ urlpatterns = [
     path("policy/", include("zhenxing.policy.urls")),
     path("jobs/", include("zhenxing.jobs.urls")),
     path("files/", include("zhenxing.attachments.urls")),
+    path("registry/", include("zhenxing.registry.urls")),
+    path("imports/", include("zhenxing.registry.import_urls")),
 ]

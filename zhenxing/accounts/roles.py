@@ -55,20 +55,26 @@ class Capability(StrEnum):
     VIEW_FULL_PERSONAL_DATA = "view_full_personal_data"
     VIEW_ALL_JOBS = "view_all_jobs"
     UPLOAD_ATTACHMENTS = "upload_attachments"
+    VIEW_REGISTRY = "view_registry"  # households, members, incomes in scope
+    EDIT_REGISTRY = "edit_registry"  # member changes, head, split/merge/move, incomes
+    IMPORT_REGISTRY = "import_registry"  # 户籍成员 / 家庭收入 imports within scope
 
 
-_STAFF = {Capability.VIEW_POLICY, Capability.VIEW_AREAS}
+_STAFF = {Capability.VIEW_POLICY, Capability.VIEW_AREAS, Capability.VIEW_REGISTRY}
+_REGISTRY_WRITE = {Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY}
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.DISTRICT_ADMIN: frozenset(Capability),
     Role.DISTRICT_OFFICER: frozenset(
-        _STAFF | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.VIEW_ALL_JOBS, Capability.UPLOAD_ATTACHMENTS}
+        _STAFF
+        | _REGISTRY_WRITE
+        | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.VIEW_ALL_JOBS, Capability.UPLOAD_ATTACHMENTS}
     ),
     Role.DEPARTMENT_CLERK: frozenset({Capability.VIEW_POLICY}),
     Role.TOWNSHIP_OFFICER: frozenset(
-        _STAFF | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.UPLOAD_ATTACHMENTS}
+        _STAFF | _REGISTRY_WRITE | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.UPLOAD_ATTACHMENTS}
     ),
     Role.VILLAGE_CADRE: frozenset(
-        _STAFF | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.UPLOAD_ATTACHMENTS}
+        _STAFF | {Capability.EDIT_REGISTRY, Capability.VIEW_FULL_PERSONAL_DATA, Capability.UPLOAD_ATTACHMENTS}
     ),
     Role.INSPECTOR: frozenset(
         _STAFF

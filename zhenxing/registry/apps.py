@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "zhenxing.registry"
+    verbose_name = "农户台账"

@@ -18,7 +18,6 @@ class MenuItem:
 MENU = [
     MenuItem("工作台", "home"),
     MenuItem("农户台账", "registry:household_list", Capability.VIEW_REGISTRY, "防返贫监测"),
-    MenuItem("台账导入", "imports:index", Capability.IMPORT_REGISTRY, "防返贫监测"),
     MenuItem("行政区划", "areas:tree", Capability.VIEW_AREAS, "基础数据"),
     MenuItem("年度政策参数", "policy:year_list", Capability.VIEW_POLICY, "基础数据"),
     MenuItem("用户管理", "accounts:user_list", Capability.VIEW_USERS, "系统管理"),

@@ -13,4 +13,5 @@ urlpatterns = [
     path("files/", include("zhenxing.attachments.urls")),
     path("registry/", include("zhenxing.registry.urls")),
     path("imports/", include("zhenxing.registry.import_urls")),
+    path("funds/", include("zhenxing.funds.urls")),
 ]

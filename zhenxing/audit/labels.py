@@ -18,6 +18,19 @@ ACTION_LABELS = {
     "download_job_result": "下载任务结果（含个人信息）",
     "store_attachment": "上传附件",
     "view_attachment": "查看附件",
+    "household_registered": "农户建档",
+    "household_imported": "农户导入更新",
+    "household_edited": "修改户信息",
+    "household_member_added": "增加家庭成员",
+    "household_member_removed": "减少家庭成员",
+    "household_member_edited": "修改成员信息",
+    "household_head_changed": "变更户主",
+    "household_split": "分户",
+    "household_merged": "合户",
+    "household_moved": "迁往他村",
+    "household_income_recorded": "登记年度收入",
+    "reveal_person": "查看完整身份证号/电话",
+    "export_registry": "导出农户台账（含完整身份证号）",
 }
 
 

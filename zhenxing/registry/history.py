@@ -61,7 +61,9 @@ def build_snapshot(household: dict, area_code: str, members: list[dict]) -> dict
 
 def snapshot(household: Household) -> dict:
     """The current state, read from the database (call after the change, inside the action)."""
-    memberships = Membership.objects.filter(household=household, end_date__isnull=True).select_related("person")
+    memberships = Membership.objects.filter(household=household, end_date__isnull=True).select_related(
+        "person"
+    )
     members = [
         {
             "person": m.person_id,
@@ -101,6 +103,9 @@ def state_on(household: Household, day: datetime.date) -> HouseholdState | None:
     """The household on `day`, or None if it was not yet registered then."""
     event = (
         HouseholdEvent.objects.filter(household=household, effective_date__lte=day)
+        # Income records snapshot the make-up at recording time; a change entered later with an earlier
+        # date would be hidden behind them, so the make-up comes from make-up events only.
+        .exclude(kind=HouseholdEvent.Kind.INCOME_RECORDED)
         .order_by("-effective_date", "-id")
         .first()
     )

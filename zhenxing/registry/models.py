@@ -89,13 +89,17 @@ class Person(models.Model):
     political_status = models.CharField("政治面貌", max_length=20, blank=True)
     education = models.CharField("文化程度", max_length=20, blank=True)
     schooling = models.CharField("在校生状况", max_length=20, blank=True)
-    health = models.CharField("健康状况", max_length=40)  # canonical comma-joined list, e.g. "长期慢性病,残疾"
+    health = models.CharField(
+        "健康状况", max_length=40
+    )  # canonical comma-joined list, e.g. "长期慢性病,残疾"
     labour_capacity = models.CharField("劳动能力", max_length=20)
     employment = models.CharField("务工状况", max_length=20, blank=True)
     months_worked = models.PositiveSmallIntegerField("务工时间（月）", null=True, blank=True)
     phone_encrypted = models.TextField("联系电话（密文）", blank=True)
     phone_masked = models.CharField("联系电话（脱敏）", max_length=20, blank=True)
-    status = models.CharField("状态", max_length=10, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
+    status = models.CharField(
+        "状态", max_length=10, choices=PersonStatus.choices, default=PersonStatus.ACTIVE
+    )
     status_date = models.DateField("状态日期", null=True, blank=True)  # date of death or leaving
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
@@ -135,7 +139,9 @@ class Membership(models.Model):
         verbose_name = "户籍关系"
         constraints = [
             models.UniqueConstraint(
-                fields=["person"], condition=models.Q(end_date__isnull=True), name="person_one_active_household"
+                fields=["person"],
+                condition=models.Q(end_date__isnull=True),
+                name="person_one_active_household",
             ),
             models.UniqueConstraint(
                 fields=["household"],
@@ -182,7 +188,9 @@ class IncomeYear(models.Model):
     class Meta:
         verbose_name = "年度收入"
         ordering = ["household", "year"]
-        constraints = [models.UniqueConstraint(fields=["household", "year"], name="income_one_per_household_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="income_one_per_household_year")
+        ]
         indexes = [
             # Income band filters: households of a year below / near the line.
             models.Index(fields=["year", "net_income_per_capita"], name="income_year_per_capita_idx"),

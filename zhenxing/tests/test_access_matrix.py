@@ -8,6 +8,7 @@ VIEW_ALL_JOBS).
 """
 
 from collections.abc import Callable
+from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from zhenxing.accounts.roles import Capability
 from zhenxing.attachments.actions import store_attachment
 from zhenxing.audit import actions as audit
 from zhenxing.jobs.models import Job, Status
+from zhenxing.lib import idnumbers
+from zhenxing.registry.actions import HouseholdData, PersonData, register_household
 
 ROLES = [
     "district_admin",
@@ -75,6 +78,26 @@ def job_visibility(ok: int, retry: bool = False):
 
     return expect
 
+
+def household_kwargs(world, where):
+    return {"public_id": world["households"][where].public_id}
+
+
+def head_kwargs(world, where):
+    return {"public_id": world["households"][where].head.public_id}
+
+
+REGISTRY_FORMS = [
+    "member_add",
+    "member_remove",
+    "head_change",
+    "household_split",
+    "household_merge",
+    "household_move",
+    "household_edit",
+    "person_edit",
+    "income_record",
+]
 
 ACCESS: dict[str, Access] = {
     "home": Access(),
@@ -158,6 +181,17 @@ ACCESS: dict[str, Access] = {
         # the area travels in the form, not the URL: outside areas answer 404 all the same
         kwargs=lambda w, where: {},
     ),
+    "registry:household_list": Access(capability=Capability.VIEW_REGISTRY),
+    "registry:household_export": Access(capability=Capability.VIEW_REGISTRY),
+    "registry:household_detail": Access(capability=Capability.VIEW_REGISTRY, kwargs=household_kwargs),
+    "registry:household_qr": Access(capability=Capability.VIEW_REGISTRY, kwargs=household_kwargs),
+    "registry:person_reveal": Access(
+        method="POST", capability=Capability.VIEW_FULL_PERSONAL_DATA, kwargs=head_kwargs
+    ),
+    **{
+        f"registry:{name}": Access(capability=Capability.EDIT_REGISTRY, kwargs=household_kwargs)
+        for name in REGISTRY_FORMS
+    },
 }
 
 
@@ -204,12 +238,34 @@ def world(cast, village, other_village, settings, tmp_path):
     }
     with transaction.atomic():
         entry = audit.record(cast["district_admin"], "test_action", village)
+    households = {
+        where: register_household(
+            None,
+            HouseholdData(
+                number=f"H-{where}",
+                area_id=area.pk,
+                kind="ordinary",
+                members=[
+                    PersonData(
+                        id_number=idnumbers.make("420704", date(1970, 1, 1), sequence),
+                        name="户主",
+                        relation="户主",
+                        health="健康",
+                        labour_capacity="普通劳动力",
+                    )
+                ],
+            ),
+            date(2024, 1, 1),
+        )
+        for where, area, sequence in (("inside", village, 1), ("outside", other_village, 3))
+    }
     return {
         "village": village,
         "other_village": other_village,
         "jobs": jobs,
         "attachments": attachments,
         "audit_entry": entry,
+        "households": households,
     }
 
 

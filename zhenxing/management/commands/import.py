@@ -3,6 +3,10 @@
 Exit 0 with a summary when the file is clean and committed; exit 1 listing the errors when not
 (nothing is written then). Imports made here are audited with source 命令行 and the acting user given
 by --user (default: the first active district admin).
+
+`households` and `income` write the full error report (.xlsx) next to the file (or to --report) and
+print its path and the first 20 errors; `--commit-valid` commits the households without errors and
+still exits 1 when any were skipped.
 """
 
 from pathlib import Path
@@ -14,16 +18,36 @@ from zhenxing.accounts.models import User
 from zhenxing.accounts.roles import Role
 from zhenxing.areas.importing import commit_areas, validate_areas
 from zhenxing.areas.models import Area, Level
+from zhenxing.registry import importing
+
+SHOWN_ERRORS = 20
+COMMIT_VALID_HELP = "只导入没有错误的户（有错误的户整户跳过，错误报告照常生成）；有户被跳过时仍以退出码1结束"
 
 
 class Command(BaseCommand):
-    help = "导入数据文件：zhenxing import areas FILE"
+    help = "导入数据文件：zhenxing import areas|households|income FILE"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="kind", required=True, title="导入类型")
         areas = sub.add_parser("areas", help="村（社区）和村民小组：代码、名称、上级代码")
         areas.add_argument("file", type=Path)
         areas.add_argument("--user", help="记入审计日志的操作账号（默认：第一个区级管理员）")
+        for kind, text in (
+            (
+                "households",
+                "户籍成员（每人一行）：户编号、行政区划代码、户类型、姓名、公民身份号码、与户主关系……",
+            ),
+            ("income", "家庭收入（每户每年一行）：户编号、年度、各项收入、生产经营性支出……"),
+        ):
+            parser_ = sub.add_parser(kind, help=text)
+            parser_.add_argument("file", type=Path)
+            parser_.add_argument("--commit-valid", action="store_true", help=COMMIT_VALID_HELP)
+            parser_.add_argument("--user", help="记入审计日志的操作账号（默认：第一个区级管理员）")
+            parser_.add_argument(
+                "--report",
+                type=Path,
+                help="错误报告的保存位置（默认：与文件同目录的“<文件名>_错误报告.xlsx”）",
+            )
 
     def handle(self, *args, **options):
         actor = self.actor(options.get("user"))
@@ -32,6 +56,8 @@ class Command(BaseCommand):
             raise CommandError(f"找不到文件：{path}")
         if options["kind"] == "areas":
             self.import_areas(actor, path)
+        else:
+            self.import_registry(options["kind"], actor, path, options["commit_valid"], options["report"])
 
     def actor(self, username: str | None) -> User:
         users = User.objects.filter(is_active=True, role=Role.DISTRICT_ADMIN)
@@ -57,3 +83,51 @@ class Command(BaseCommand):
         self.stdout.write(
             f"导入完成：新增{result['added']}个，更名{result['renamed']}个，无变化{result['unchanged']}个"
         )
+
+    def import_registry(self, kind: str, actor: User, path: Path, commit_valid: bool, report: Path | None):
+        label = importing.KINDS[kind]
+        plan = importing.validate_file(kind, path.read_bytes(), path.name, actor.area)
+        for notice in importing.all_notices(plan):
+            self.stdout.write(notice)
+        errors = importing.all_errors(plan)
+        if errors:
+            report = report or path.with_name(f"{path.stem}_错误报告.xlsx")
+            report.write_bytes(importing.error_report(errors))
+            summary = plan.summary()
+            self.stderr.write(
+                f"{label}文件有{len(errors)}处错误（涉及{summary['error_households']}户），错误报告：{report}"
+            )
+            for error in errors[:SHOWN_ERRORS]:
+                self.stderr.write(error.line())
+            if len(errors) > SHOWN_ERRORS:
+                self.stderr.write(f"……其余{len(errors) - SHOWN_ERRORS}处见错误报告")
+            if not commit_valid:
+                raise CommandError(
+                    "未导入任何数据：请按错误报告改正后重新导入，或加 --commit-valid 只导入没有错误的户",
+                    returncode=1,
+                )
+        try:
+            result = importing.commit_plan(kind, actor, plan, only_valid=commit_valid)
+        except ValidationError as e:
+            raise CommandError("；".join(e.messages), returncode=1) from None
+        self.stdout.write(self.summary(kind, result))
+        if result.get("skipped"):
+            raise CommandError(
+                f"有{result['skipped']}{'户' if kind == 'households' else '条'}因错误未导入，见错误报告",
+                returncode=1,
+            )
+
+    @staticmethod
+    def summary(kind: str, result: dict) -> str:
+        if kind == "households":
+            return (
+                f"导入完成：新增{result['created']}户，更新{result['updated']}户，无变化{result['unchanged']}户，"
+                f"写入{result['persons']}人"
+            )
+        text = f"导入完成：新增{result['created']}条年度收入，更新{result['updated']}条，无变化{result['unchanged']}条"
+        if "households_created" in result:
+            text += (
+                f"；户籍成员新增{result['households_created']}户，更新{result['households_updated']}户，"
+                f"无变化{result['households_unchanged']}户"
+            )
+        return text

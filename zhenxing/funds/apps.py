@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class FundsConfig(AppConfig):
+    name = "zhenxing.funds"
+    verbose_name = "衔接资金与项目"
+
+    def ready(self):
+        from zhenxing.funds import todos  # noqa: F401  registers the to-do provider

@@ -18,6 +18,11 @@ class MenuItem:
 MENU = [
     MenuItem("工作台", "home"),
     MenuItem("农户台账", "registry:household_list", Capability.VIEW_REGISTRY, "防返贫监测"),
+    MenuItem("项目库", "funds:project_list", Capability.VIEW_REGISTRY, "衔接资金"),
+    MenuItem("年度计划", "funds:plan", Capability.VIEW_REGISTRY, "衔接资金"),
+    MenuItem("拨付进度", "funds:progress", Capability.VIEW_REGISTRY, "衔接资金"),
+    MenuItem("资产台账", "funds:asset_list", Capability.VIEW_REGISTRY, "衔接资金"),
+    MenuItem("光伏电站", "funds:pv_list", Capability.VIEW_REGISTRY, "衔接资金"),
     MenuItem("行政区划", "areas:tree", Capability.VIEW_AREAS, "基础数据"),
     MenuItem("年度政策参数", "policy:year_list", Capability.VIEW_POLICY, "基础数据"),
     MenuItem("用户管理", "accounts:user_list", Capability.VIEW_USERS, "系统管理"),

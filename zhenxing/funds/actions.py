@@ -29,8 +29,8 @@ from zhenxing.funds.models import (
     AssetStatus,
     Category,
     Difference,
-    DistributionPurpose,
     Disbursement,
+    DistributionPurpose,
     FundSource,
     OwnerLevel,
     PlanItem,
@@ -201,7 +201,9 @@ def propose_project(actor, data: ProjectData) -> Project:
     if Project.objects.filter(code=code).exists():
         raise ValidationError(f"项目编码 {code} 已存在")
     project = Project.objects.create(code=code, status=ProjectStatus.PROPOSED, proposed_by=actor, **fields)
-    ProjectBeneficiary.objects.bulk_create([ProjectBeneficiary(project=project, household=h) for h in households])
+    ProjectBeneficiary.objects.bulk_create(
+        [ProjectBeneficiary(project=project, household=h) for h in households]
+    )
     _log(actor, "propose", project, data=dict(_values(fields), households=[h.pk for h in households]))
     return project
 
@@ -211,10 +213,14 @@ def edit_project(actor, project: Project, data: ProjectData) -> Project:
     """Change a project still with its proposer (申报中 or 退回)."""
     fields, households = _clean(actor, data)
     editable = [ProjectStatus.PROPOSED, ProjectStatus.RETURNED]
-    if not Project.objects.filter(pk=project.pk, status__in=editable).update(updated_at=timezone.now(), **fields):
+    if not Project.objects.filter(pk=project.pk, status__in=editable).update(
+        updated_at=timezone.now(), **fields
+    ):
         raise ValidationError("项目已进入审核，只有“村申报”或“已退回修改”的项目可以修改")
     ProjectBeneficiary.objects.filter(project=project).delete()
-    ProjectBeneficiary.objects.bulk_create([ProjectBeneficiary(project=project, household=h) for h in households])
+    ProjectBeneficiary.objects.bulk_create(
+        [ProjectBeneficiary(project=project, household=h) for h in households]
+    )
     project.refresh_from_db()
     _log(actor, "edit", project, data=dict(_values(fields), households=[h.pk for h in households]))
     return project
@@ -251,12 +257,20 @@ def review_at_township(actor, project: Project) -> None:
 
 
 @transaction.atomic
-def approve_at_county(actor, project: Project, notice_start: datetime.date, notice_end: datetime.date) -> None:
+def approve_at_county(
+    actor, project: Project, notice_start: datetime.date, notice_end: datetime.date
+) -> None:
     """县审定 (rules 30–32): requires 绩效目标 and 联农带农, sets the 公告 window (≥ the year's days)."""
     if actor.pk in (project.proposed_by_id, project.township_reviewed_by_id):
         raise ValidationError("不能审定自己申报或审核过的项目（规则30：各环节须由不同人员办理）")
-    missing = [label for label, value in (("绩效目标", project.performance_targets),
-                                          ("联农带农机制", project.linkage_mechanism)) if not value.strip()]
+    missing = [
+        label
+        for label, value in (
+            ("绩效目标", project.performance_targets),
+            ("联农带农机制", project.linkage_mechanism),
+        )
+        if not value.strip()
+    ]
     if missing:
         raise ValidationError(f"项目缺少{'和'.join(missing)}，不能审定（规则32），请退回村里补充")
     policy = policy_for(project.year)
@@ -273,10 +287,17 @@ def approve_at_county(actor, project: Project, notice_start: datetime.date, noti
         notice_end=notice_end,
         policy_version=policy.version,
     )
-    _log(actor, "county_approve", project, data={
-        "notice_start": notice_start.isoformat(), "notice_end": notice_end.isoformat(),
-        "notice_min_days": days, "policy_version": policy.version.pk,
-    })
+    _log(
+        actor,
+        "county_approve",
+        project,
+        data={
+            "notice_start": notice_start.isoformat(),
+            "notice_end": notice_end.isoformat(),
+            "notice_min_days": days,
+            "policy_version": policy.version.pk,
+        },
+    )
 
 
 @transaction.atomic
@@ -311,7 +332,13 @@ def _send_back(actor, project: Project, reason: str, new: str, kind: str) -> Non
     _require_scope(actor, project.area)
     if actor.pk == project.proposed_by_id:
         raise ValidationError("不能审核自己申报的项目（规则30）")
-    _transition(project, _returnable(actor), new, "项目不在您这一级的审核环节，不能退回或否决", status_reason=reason[:200])
+    _transition(
+        project,
+        _returnable(actor),
+        new,
+        "项目不在您这一级的审核环节，不能退回或否决",
+        status_reason=reason[:200],
+    )
     _log(actor, kind, project, reason=reason[:200])
 
 
@@ -336,12 +363,25 @@ def add_allocation(actor, year: int, source: str, amount, document_number: str, 
     if Allocation.objects.filter(year=year, source=source, document_number=document_number.strip()).exists():
         raise ValidationError(f"{year}年已登记文号 {document_number} 的{FundSource(source).label}")
     allocation = Allocation.objects.create(
-        year=year, source=source, amount=amount, document_number=document_number.strip(),
-        document_date=document_date, created_by=actor,
+        year=year,
+        source=source,
+        amount=amount,
+        document_number=document_number.strip(),
+        document_date=document_date,
+        created_by=actor,
     )
-    _log(actor, "add_allocation", subject=f"allocation:{allocation.pk}", obj=allocation, data={
-        "year": year, "source": source, "amount": str(amount), "document_number": allocation.document_number,
-    })
+    _log(
+        actor,
+        "add_allocation",
+        subject=f"allocation:{allocation.pk}",
+        obj=allocation,
+        data={
+            "year": year,
+            "source": source,
+            "amount": str(amount),
+            "document_number": allocation.document_number,
+        },
+    )
     return allocation
 
 
@@ -393,8 +433,15 @@ def set_plan_item(actor, year: int, project: Project, source: str, amount) -> Pl
         PlanItem.objects.filter(pk=item.pk).update(amount=amount)
         item.amount = amount
     else:
-        item = PlanItem.objects.create(year=year, project=project, source=source, amount=amount, created_by=actor)
-    _log(actor, "plan_item", project, data={"year": year, "source": source, "amount": str(amount), "before": before})
+        item = PlanItem.objects.create(
+            year=year, project=project, source=source, amount=amount, created_by=actor
+        )
+    _log(
+        actor,
+        "plan_item",
+        project,
+        data={"year": year, "source": source, "amount": str(amount), "before": before},
+    )
     return item
 
 
@@ -404,7 +451,12 @@ def remove_plan_item(actor, item: PlanItem) -> None:
         raise ValidationError("该计划已有拨付记录，不能移出年度计划")
     if not PlanItem.objects.filter(pk=item.pk).delete()[0]:
         raise ValidationError("该计划已被移除")
-    _log(actor, "remove_plan_item", item.project, data={"year": item.year, "source": item.source, "amount": str(item.amount)})
+    _log(
+        actor,
+        "remove_plan_item",
+        item.project,
+        data={"year": item.year, "source": item.source, "amount": str(item.amount)},
+    )
 
 
 @transaction.atomic
@@ -431,13 +483,27 @@ def record_disbursement(
             f"{source.label}计划安排 {item.amount} 元，已拨付 {paid} 元，本次 {amount} 元将超出计划安排，不能拨付"
         )
     row = Disbursement.objects.create(
-        project=project, year=year, source=source, paid_on=paid_on, amount=amount,
-        voucher_number=voucher_number.strip(), created_by=actor,
+        project=project,
+        year=year,
+        source=source,
+        paid_on=paid_on,
+        amount=amount,
+        voucher_number=voucher_number.strip(),
+        created_by=actor,
     )
-    _log(actor, "disburse", project, data={
-        "disbursement": row.pk, "year": year, "source": source, "paid_on": paid_on.isoformat(),
-        "amount": str(amount), "voucher_number": row.voucher_number,
-    })
+    _log(
+        actor,
+        "disburse",
+        project,
+        data={
+            "disbursement": row.pk,
+            "year": year,
+            "source": source,
+            "paid_on": paid_on.isoformat(),
+            "amount": str(amount),
+            "voucher_number": row.voucher_number,
+        },
+    )
     return row
 
 
@@ -446,8 +512,14 @@ def record_disbursement(
 
 @transaction.atomic
 def start_project(actor, project: Project, started_on: datetime.date, note: str = "") -> None:
-    _advance(project, Progress.NOT_STARTED, Progress.IN_PROGRESS,
-             "只有已入库且未开工的项目可以登记开工", started_on=started_on, progress_note=note[:200])
+    _advance(
+        project,
+        Progress.NOT_STARTED,
+        Progress.IN_PROGRESS,
+        "只有已入库且未开工的项目可以登记开工",
+        started_on=started_on,
+        progress_note=note[:200],
+    )
     _log(actor, "start", project, reason=note[:200], data={"started_on": started_on.isoformat()})
 
 
@@ -455,8 +527,14 @@ def start_project(actor, project: Project, started_on: datetime.date, note: str 
 def complete_project(actor, project: Project, completed_on: datetime.date, note: str = "") -> None:
     if project.started_on and completed_on < project.started_on:
         raise ValidationError("完工日期不能早于开工日期")
-    _advance(project, Progress.IN_PROGRESS, Progress.COMPLETED,
-             "只有在建项目可以登记完工", completed_on=completed_on, progress_note=note[:200])
+    _advance(
+        project,
+        Progress.IN_PROGRESS,
+        Progress.COMPLETED,
+        "只有在建项目可以登记完工",
+        completed_on=completed_on,
+        progress_note=note[:200],
+    )
     _log(actor, "complete", project, reason=note[:200], data={"completed_on": completed_on.isoformat()})
 
 
@@ -489,13 +567,17 @@ def _owner_area(project: Project, data: AssetData) -> tuple[Area, Household | No
 
 
 @transaction.atomic
-def accept_project(actor, project: Project, accepted_on: datetime.date, assets: list[AssetData]) -> list[Asset]:
+def accept_project(
+    actor, project: Project, accepted_on: datetime.date, assets: list[AssetData]
+) -> list[Asset]:
     """验收 and asset hand-over in one step: every accepted project registers its assets (rule 35)."""
     if not assets:
         raise ValidationError("验收时须登记项目形成的资产（规则35：类型、确权层级、价值、管护主体）")
     if project.completed_on and accepted_on < project.completed_on:
         raise ValidationError("验收日期不能早于完工日期")
-    _advance(project, Progress.COMPLETED, Progress.ACCEPTED, "只有完工的项目可以验收", accepted_on=accepted_on)
+    _advance(
+        project, Progress.COMPLETED, Progress.ACCEPTED, "只有完工的项目可以验收", accepted_on=accepted_on
+    )
     created = []
     for i, data in enumerate(assets, start=project.assets.count() + 1):
         if data.kind not in AssetKind.values:
@@ -504,15 +586,28 @@ def accept_project(actor, project: Project, accepted_on: datetime.date, assets: 
             raise ValidationError("请填写资产名称、管护主体和管护责任")
         area, household = _owner_area(project, data)
         asset = Asset.objects.create(
-            code=f"ZC-{project.code}-{i:02d}", project=project, name=data.name.strip(), kind=data.kind,
-            owner_level=data.owner_level, area=area, owner_household=household,
-            value=_money(data.value, "资产价值"), custodian=data.custodian.strip(), duties=data.duties.strip(),
+            code=f"ZC-{project.code}-{i:02d}",
+            project=project,
+            name=data.name.strip(),
+            kind=data.kind,
+            owner_level=data.owner_level,
+            area=area,
+            owner_household=household,
+            value=_money(data.value, "资产价值"),
+            custodian=data.custodian.strip(),
+            duties=data.duties.strip(),
             handed_over_on=accepted_on,
         )
         created.append(asset)
-    _log(actor, "accept", project, data={
-        "accepted_on": accepted_on.isoformat(), "assets": [a.code for a in created],
-    })
+    _log(
+        actor,
+        "accept",
+        project,
+        data={
+            "accepted_on": accepted_on.isoformat(),
+            "assets": [a.code for a in created],
+        },
+    )
     return created
 
 
@@ -520,17 +615,35 @@ def accept_project(actor, project: Project, accepted_on: datetime.date, assets: 
 def terminate_project(actor, project: Project, terminated_on: datetime.date, reason: str) -> None:
     if not reason.strip():
         raise ValidationError("请填写终止原因")
-    _advance(project, [Progress.NOT_STARTED, Progress.IN_PROGRESS, Progress.COMPLETED], Progress.TERMINATED,
-             "已验收或已终止的项目不能终止", terminated_on=terminated_on, progress_note=reason.strip()[:200])
-    _log(actor, "terminate", project, reason=reason.strip()[:200], data={"terminated_on": terminated_on.isoformat()})
+    _advance(
+        project,
+        [Progress.NOT_STARTED, Progress.IN_PROGRESS, Progress.COMPLETED],
+        Progress.TERMINATED,
+        "已验收或已终止的项目不能终止",
+        terminated_on=terminated_on,
+        progress_note=reason.strip()[:200],
+    )
+    _log(
+        actor,
+        "terminate",
+        project,
+        reason=reason.strip()[:200],
+        data={"terminated_on": terminated_on.isoformat()},
+    )
 
 
 @transaction.atomic
 def record_asset_revenue(actor, asset: Asset, year: int, amount) -> AssetRevenue:
     amount = _money(amount, "年收益", positive=False)
     row, _ = AssetRevenue.objects.update_or_create(asset=asset, year=year, defaults={"amount": amount})
-    _log(actor, "asset_revenue", asset.project, subject=f"asset:{asset.code}", obj=asset,
-         data={"asset": asset.code, "year": year, "amount": str(amount)})
+    _log(
+        actor,
+        "asset_revenue",
+        asset.project,
+        subject=f"asset:{asset.code}",
+        obj=asset,
+        data={"asset": asset.code, "year": year, "amount": str(amount)},
+    )
     return row
 
 
@@ -539,13 +652,22 @@ def request_asset_disposal(actor, asset: Asset, reason: str) -> None:
     if not reason.strip():
         raise ValidationError("请填写处置原因")
     count = Asset.objects.filter(pk=asset.pk, status=AssetStatus.ACTIVE).update(
-        status=AssetStatus.DISPOSAL_REQUESTED, disposal_reason=reason.strip()[:200], disposal_requested_by=actor
+        status=AssetStatus.DISPOSAL_REQUESTED,
+        disposal_reason=reason.strip()[:200],
+        disposal_requested_by=actor,
     )
     if count != 1:
         raise ValidationError("只有在用的资产可以申请处置")
     asset.refresh_from_db()
-    _log(actor, "asset_disposal_request", asset.project, subject=f"asset:{asset.code}", obj=asset,
-         reason=reason.strip()[:200], data={"asset": asset.code})
+    _log(
+        actor,
+        "asset_disposal_request",
+        asset.project,
+        subject=f"asset:{asset.code}",
+        obj=asset,
+        reason=reason.strip()[:200],
+        data={"asset": asset.code},
+    )
 
 
 @transaction.atomic
@@ -558,15 +680,23 @@ def approve_asset_disposal(actor, asset: Asset, disposed_on: datetime.date) -> N
     if count != 1:
         raise ValidationError("只有“处置待审批”的资产可以审批处置")
     asset.refresh_from_db()
-    _log(actor, "asset_disposal_approve", asset.project, subject=f"asset:{asset.code}", obj=asset,
-         data={"asset": asset.code, "disposed_on": disposed_on.isoformat()})
+    _log(
+        actor,
+        "asset_disposal_approve",
+        asset.project,
+        subject=f"asset:{asset.code}",
+        obj=asset,
+        data={"asset": asset.code, "disposed_on": disposed_on.isoformat()},
+    )
 
 
 # --- PV stations -------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def add_pv_station(actor, code: str, name: str, area: Area, capacity_kw, grid_date: datetime.date) -> PvStation:
+def add_pv_station(
+    actor, code: str, name: str, area: Area, capacity_kw, grid_date: datetime.date
+) -> PvStation:
     if area.level != Level.VILLAGE:
         raise ValidationError("村级光伏扶贫电站须登记到村（确权村集体）")
     _require_scope(actor, area)
@@ -575,10 +705,16 @@ def add_pv_station(actor, code: str, name: str, area: Area, capacity_kw, grid_da
     capacity = Decimal(capacity_kw)
     if capacity <= 0:
         raise ValidationError("装机容量须大于0")
-    station = PvStation.objects.create(code=code.strip(), name=name.strip(), area=area, capacity_kw=capacity,
-                                       grid_date=grid_date)
-    _log(actor, "pv_add", subject=f"pv:{station.code}", obj=station,
-         data={"code": station.code, "capacity_kw": str(capacity), "grid_date": grid_date.isoformat()})
+    station = PvStation.objects.create(
+        code=code.strip(), name=name.strip(), area=area, capacity_kw=capacity, grid_date=grid_date
+    )
+    _log(
+        actor,
+        "pv_add",
+        subject=f"pv:{station.code}",
+        obj=station,
+        data={"code": station.code, "capacity_kw": str(capacity), "grid_date": grid_date.isoformat()},
+    )
     return station
 
 
@@ -589,10 +725,16 @@ def record_pv_month(actor, station: PvStation, month: datetime.date, output_kwh,
     if output < 0:
         raise ValidationError("发电量不能为负数")
     revenue = _money(revenue, "售电收益", positive=False)
-    row, _ = PvMonth.objects.update_or_create(station=station, month=month,
-                                              defaults={"output_kwh": output, "revenue": revenue})
-    _log(actor, "pv_month", subject=f"pv:{station.code}", obj=station,
-         data={"month": month.isoformat()[:7], "output_kwh": str(output), "revenue": str(revenue)})
+    row, _ = PvMonth.objects.update_or_create(
+        station=station, month=month, defaults={"output_kwh": output, "revenue": revenue}
+    )
+    _log(
+        actor,
+        "pv_month",
+        subject=f"pv:{station.code}",
+        obj=station,
+        data={"month": month.isoformat()[:7], "output_kwh": str(output), "revenue": str(revenue)},
+    )
     return row
 
 
@@ -601,7 +743,13 @@ EQUAL_CASH = "equal_cash"
 
 @transaction.atomic
 def record_pv_distribution(
-    actor, station: PvStation, paid_on: datetime.date, purpose: str, amount, description: str, method: str = ""
+    actor,
+    station: PvStation,
+    paid_on: datetime.date,
+    purpose: str,
+    amount,
+    description: str,
+    method: str = "",
 ) -> PvDistribution:
     """Revenue distribution, tagged 公益岗位/小型公益事业/奖励补助 (rule 36); equal cash splits refused."""
     if method == EQUAL_CASH:
@@ -611,14 +759,27 @@ def record_pv_distribution(
     amount = _money(amount, "分配金额")
     if not description.strip():
         raise ValidationError("请填写分配说明（岗位、事项或奖补对象）")
-    revenue = (PvMonth.objects.filter(station=station).aggregate(s=Sum("revenue"))["s"] or ZERO).quantize(ZERO)
+    revenue = (PvMonth.objects.filter(station=station).aggregate(s=Sum("revenue"))["s"] or ZERO).quantize(
+        ZERO
+    )
     spent = _total(PvDistribution.objects.filter(station=station))
     if spent + amount > revenue:
         raise ValidationError(f"电站累计收益 {revenue} 元，已分配 {spent} 元，本次分配超出可分配收益")
-    row = PvDistribution.objects.create(station=station, paid_on=paid_on, purpose=purpose, amount=amount,
-                                        description=description.strip()[:200], created_by=actor)
-    _log(actor, "pv_distribution", subject=f"pv:{station.code}", obj=station,
-         data={"paid_on": paid_on.isoformat(), "purpose": purpose, "amount": str(amount)})
+    row = PvDistribution.objects.create(
+        station=station,
+        paid_on=paid_on,
+        purpose=purpose,
+        amount=amount,
+        description=description.strip()[:200],
+        created_by=actor,
+    )
+    _log(
+        actor,
+        "pv_distribution",
+        subject=f"pv:{station.code}",
+        obj=station,
+        data={"paid_on": paid_on.isoformat(), "purpose": purpose, "amount": str(amount)},
+    )
     return row
 
 
@@ -630,11 +791,17 @@ def commit_reconciliation(actor, plan) -> ReconciliationBatch:
     """Store a validated comparison (see `funds.reconcile`) and its differences."""
     if not plan.is_valid:
         raise ValidationError("文件有错误，请改正后重新上传")
-    batch = ReconciliationBatch.objects.create(year=plan.year, filename=plan.filename[:200],
-                                               row_count=plan.row_count, imported_by=actor)
+    batch = ReconciliationBatch.objects.create(
+        year=plan.year, filename=plan.filename[:200], row_count=plan.row_count, imported_by=actor
+    )
     Difference.objects.bulk_create([Difference(batch=batch, **d) for d in plan.differences])
-    _log(actor, "reconcile", subject=f"reconciliation:{batch.public_id}", obj=batch,
-         data={"year": plan.year, "rows": plan.row_count, "differences": len(plan.differences)})
+    _log(
+        actor,
+        "reconcile",
+        subject=f"reconciliation:{batch.public_id}",
+        obj=batch,
+        data={"year": plan.year, "rows": plan.row_count, "differences": len(plan.differences)},
+    )
     return batch
 
 
@@ -648,5 +815,11 @@ def resolve_difference(actor, difference: Difference, note: str) -> None:
     if count != 1:
         raise ValidationError("该差异已处理")
     difference.refresh_from_db()
-    _log(actor, "resolve_difference", subject=f"difference:{difference.pk}", obj=difference,
-         reason=note.strip()[:200], data={"difference": difference.pk, "project_code": difference.project_code})
+    _log(
+        actor,
+        "resolve_difference",
+        subject=f"difference:{difference.pk}",
+        obj=difference,
+        reason=note.strip()[:200],
+        data={"difference": difference.pk, "project_code": difference.project_code},
+    )

@@ -10,7 +10,16 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import Q, Sum
 
-from zhenxing.funds.models import ZERO, Allocation, Category, Disbursement, FundSource, PlanItem, Project, ProjectStatus
+from zhenxing.funds.models import (
+    ZERO,
+    Allocation,
+    Category,
+    Disbursement,
+    FundSource,
+    PlanItem,
+    Project,
+    ProjectStatus,
+)
 from zhenxing.policy.parameters import CHECKPOINTS
 from zhenxing.policy.resolve import policy_for
 
@@ -44,8 +53,15 @@ def plan_figures(year: int) -> dict:
     for source in FundSource:
         alloc = _sum(Allocation.objects.filter(year=year, source=source))
         assigned = _sum(items.filter(source=source))
-        by_source.append({"source": source, "allocated": alloc, "assigned": assigned, "ok": assigned <= alloc,
-                          "unassigned": alloc - assigned})
+        by_source.append(
+            {
+                "source": source,
+                "allocated": alloc,
+                "assigned": assigned,
+                "ok": assigned <= alloc,
+                "unassigned": alloc - assigned,
+            }
+        )
     library = Project.objects.filter(year=year, status=ProjectStatus.IN_LIBRARY)
     reserve = sum((p.planned_total for p in library), ZERO)
     central = _sum(items.filter(source=FundSource.CENTRAL))
@@ -97,7 +113,10 @@ def plan_checks(year: int) -> tuple[list[Check], dict]:
         Check(
             "各来源安排金额不超过下达金额",
             not over,
-            "；".join(f"{r['source'].label}安排 {r['assigned']} 元 / 下达 {r['allocated']} 元" for r in f["by_source"]),
+            "；".join(
+                f"{r['source'].label}安排 {r['assigned']} 元 / 下达 {r['allocated']} 元"
+                for r in f["by_source"]
+            ),
         ),
     ]
     return checks, f

@@ -13,7 +13,7 @@ from zhenxing.funds.models import (
     Project,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _year_default():
@@ -22,24 +22,41 @@ def _year_default():
 
 class ProjectForm(forms.ModelForm):
     household_numbers = forms.CharField(
-        label="受益户编号", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label="受益户编号",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="联农带农受益户的户编号，用逗号或换行分隔；公告中只显示户数",
     )
 
     class Meta:
         model = Project
         fields = [
-            "year", "name", "category", "sub_type", "is_leading_industry", "content", "area",
-            "period_start", "period_end", *SOURCE_FIELDS.values(), "performance_targets", "linkage_mechanism",
-            "responsible_unit", "responsible_person",
+            "year",
+            "name",
+            "category",
+            "sub_type",
+            "is_leading_industry",
+            "content",
+            "area",
+            "period_start",
+            "period_end",
+            *SOURCE_FIELDS.values(),
+            "performance_targets",
+            "linkage_mechanism",
+            "responsible_unit",
+            "responsible_person",
         ]
         widgets = {
-            "period_start": DATE, "period_end": DATE,
+            "period_start": DATE,
+            "period_end": DATE,
             "content": forms.Textarea(attrs={"rows": 3}),
             "performance_targets": forms.Textarea(attrs={"rows": 2}),
             "linkage_mechanism": forms.Textarea(attrs={"rows": 2}),
         }
-        help_texts = {"performance_targets": "区级审定前必须填写（规则32）", "linkage_mechanism": "区级审定前必须填写（规则32）"}
+        help_texts = {
+            "performance_targets": "区级审定前必须填写（规则32）",
+            "linkage_mechanism": "区级审定前必须填写（规则32）",
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,11 +70,19 @@ class ProjectForm(forms.ModelForm):
     def project_data(self) -> ProjectData:
         d = self.cleaned_data
         return ProjectData(
-            year=d["year"], name=d["name"], category=d["category"], content=d["content"], area=d["area"],
-            period_start=d["period_start"], period_end=d["period_end"],
-            responsible_unit=d["responsible_unit"], responsible_person=d["responsible_person"],
-            amounts={s: d[f] for s, f in SOURCE_FIELDS.items()}, sub_type=d["sub_type"],
-            is_leading_industry=d["is_leading_industry"], performance_targets=d["performance_targets"],
+            year=d["year"],
+            name=d["name"],
+            category=d["category"],
+            content=d["content"],
+            area=d["area"],
+            period_start=d["period_start"],
+            period_end=d["period_end"],
+            responsible_unit=d["responsible_unit"],
+            responsible_person=d["responsible_person"],
+            amounts={s: d[f] for s, f in SOURCE_FIELDS.items()},
+            sub_type=d["sub_type"],
+            is_leading_industry=d["is_leading_industry"],
+            performance_targets=d["performance_targets"],
             linkage_mechanism=d["linkage_mechanism"],
             household_numbers=d["household_numbers"].replace("，", ",").replace("\n", ",").split(","),
         )
@@ -94,7 +119,9 @@ class AllocationForm(forms.Form):
 
 
 class PlanItemForm(forms.Form):
-    project = forms.CharField(label="项目编码", max_length=40, widget=forms.TextInput(attrs={"list": "library-projects"}))
+    project = forms.CharField(
+        label="项目编码", max_length=40, widget=forms.TextInput(attrs={"list": "library-projects"})
+    )
     source = forms.ChoiceField(label="资金来源", choices=FundSource.choices)
     amount = forms.DecimalField(label="安排金额（元）", max_digits=14, decimal_places=2)
 
@@ -111,8 +138,15 @@ class AcceptForm(forms.Form):
 
     def asset_data(self) -> AssetData:
         d = self.cleaned_data
-        return AssetData(d["name"], d["kind"], d["owner_level"], d["value"], d["custodian"], d["duties"],
-                         d["household_number"])
+        return AssetData(
+            d["name"],
+            d["kind"],
+            d["owner_level"],
+            d["value"],
+            d["custodian"],
+            d["duties"],
+            d["household_number"],
+        )
 
 
 class RevenueForm(forms.Form):
@@ -129,7 +163,9 @@ class PvStationForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].queryset = Area.objects.within(user.area).filter(level=Level.VILLAGE, is_active=True)
+        self.fields["area"].queryset = Area.objects.within(user.area).filter(
+            level=Level.VILLAGE, is_active=True
+        )
 
 
 class PvMonthForm(forms.Form):

@@ -45,9 +45,26 @@ COLUMNS = [
 HEADERS = [c.header for c in COLUMNS]
 CATEGORY_BY_LABEL = {c.label: c.value for c in Category}
 EXAMPLE = [
-    "", "2024", "新港村高山茶园提质扩面", "产业发展", "种植业基地", "是", "新建标准化茶园200亩", "420704100201",
-    "2024-03-01", "2024-11-30", "800000.00", "200000.00", "0", "0", "0",
-    "新增茶园200亩，带动30户增收", "土地流转+务工+分红", "", "泽林镇人民政府", "张三",
+    "",
+    "2024",
+    "新港村高山茶园提质扩面",
+    "产业发展",
+    "种植业基地",
+    "是",
+    "新建标准化茶园200亩",
+    "420704100201",
+    "2024-03-01",
+    "2024-11-30",
+    "800000.00",
+    "200000.00",
+    "0",
+    "0",
+    "0",
+    "新增茶园200亩，带动30户增收",
+    "土地流转+务工+分红",
+    "",
+    "泽林镇人民政府",
+    "张三",
 ]
 
 
@@ -85,7 +102,9 @@ def validate_projects(data: bytes, filename: str, scope_area: Area) -> ProjectIm
         return plan
     if table.ignored_headers:
         plan.notices.append("以下列不属于模板，已忽略：" + "、".join(table.ignored_headers))
-    areas = {a.code: a for a in Area.objects.within(scope_area).filter(level__in=[Level.VILLAGE, Level.TOWNSHIP])}
+    areas = {
+        a.code: a for a in Area.objects.within(scope_area).filter(level__in=[Level.VILLAGE, Level.TOWNSHIP])
+    }
     codes_in_file: set[str] = set()
     existing = set(Project.objects.values_list("code", flat=True))
     for row in table.rows:
@@ -110,7 +129,10 @@ def validate_projects(data: bytes, filename: str, scope_area: Area) -> ProjectIm
             err("主导产业", "主导产业填“是”或“否”")
         area = areas.get(v["area_code"].strip())
         if area is None:
-            err("实施地点代码", f"区划代码 {v['area_code']} 不存在或不在您的管辖范围（{scope_area.full_name}）内，应为村或乡镇代码")
+            err(
+                "实施地点代码",
+                f"区划代码 {v['area_code']} 不存在或不在您的管辖范围（{scope_area.full_name}）内，应为村或乡镇代码",
+            )
         dates: dict[str, datetime.date] = {}
         for key, header in (("period_start", "实施开始"), ("period_end", "实施结束")):
             try:
@@ -123,18 +145,34 @@ def validate_projects(data: bytes, filename: str, scope_area: Area) -> ProjectIm
                 amounts[source] = parse_amount(v[source.value] or "0")
             except ValueError as e:
                 err(header, str(e))
-        for key, header in (("name", "项目名称"), ("content", "建设内容"), ("unit", "责任单位"), ("person", "责任人")):
+        for key, header in (
+            ("name", "项目名称"),
+            ("content", "建设内容"),
+            ("unit", "责任单位"),
+            ("person", "责任人"),
+        ):
             if not v[key].strip():
                 err(header, f"{header}不能为空")
         if errors:
             plan.errors += errors
             continue
         data = actions.ProjectData(
-            year=year, name=v["name"], category=category, content=v["content"], area=area,
-            period_start=dates["period_start"], period_end=dates["period_end"], responsible_unit=v["unit"],
-            responsible_person=v["person"], amounts=amounts, sub_type=v["sub_type"], is_leading_industry=leading,
-            performance_targets=v["targets"], linkage_mechanism=v["linkage"],
-            household_numbers=_split(v["households"]), code=code,
+            year=year,
+            name=v["name"],
+            category=category,
+            content=v["content"],
+            area=area,
+            period_start=dates["period_start"],
+            period_end=dates["period_end"],
+            responsible_unit=v["unit"],
+            responsible_person=v["person"],
+            amounts=amounts,
+            sub_type=v["sub_type"],
+            is_leading_industry=leading,
+            performance_targets=v["targets"],
+            linkage_mechanism=v["linkage"],
+            household_numbers=_split(v["households"]),
+            code=code,
         )
         try:
             actions._clean(_Scope(scope_area), data)

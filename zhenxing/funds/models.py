@@ -106,7 +106,9 @@ class Project(models.Model):
         "policy.PolicyVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    progress = models.CharField("实施状态", max_length=20, choices=Progress.choices, default=Progress.NOT_STARTED)
+    progress = models.CharField(
+        "实施状态", max_length=20, choices=Progress.choices, default=Progress.NOT_STARTED
+    )
     started_on = models.DateField("开工日期", null=True, blank=True)
     completed_on = models.DateField("完工日期", null=True, blank=True)
     accepted_on = models.DateField("验收日期", null=True, blank=True)
@@ -147,6 +149,9 @@ class ProjectBeneficiary(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "household"], name="beneficiary_once")]
 
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.household_id}"
+
 
 class Allocation(models.Model):
     """资金下达: one allocation document for a year and source."""
@@ -161,7 +166,9 @@ class Allocation(models.Model):
 
     class Meta:
         ordering = ["-year", "source", "document_date"]
-        constraints = [models.UniqueConstraint(fields=["year", "document_number", "source"], name="allocation_doc")]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "document_number", "source"], name="allocation_doc")
+        ]
 
     def __str__(self) -> str:
         return f"{self.year}年{self.get_source_display()} {self.document_number}"
@@ -179,6 +186,9 @@ class PlanItem(models.Model):
     class Meta:
         ordering = ["project__code", "source"]
         constraints = [models.UniqueConstraint(fields=["year", "project", "source"], name="plan_item_once")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.project_id} {self.source} {self.amount}"
 
 
 class Disbursement(models.Model):
@@ -199,6 +209,9 @@ class Disbursement(models.Model):
             # Progress tables sum a year's payments by source up to a checkpoint date.
             models.Index(fields=["year", "source", "paid_on"], name="disbursement_year_idx"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.paid_on} {self.source} {self.amount}"
 
 
 class AssetKind(models.TextChoices):
@@ -222,7 +235,9 @@ class AssetStatus(models.TextChoices):
 
 class Asset(models.Model):
     code = models.CharField("资产编号", max_length=40, unique=True)
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="assets")
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="assets"
+    )
     name = models.CharField("资产名称", max_length=100)
     kind = models.CharField("资产类型", max_length=20, choices=AssetKind.choices)
     owner_level = models.CharField("确权层级", max_length=20, choices=OwnerLevel.choices)
@@ -260,6 +275,9 @@ class AssetRevenue(models.Model):
         ordering = ["year"]
         constraints = [models.UniqueConstraint(fields=["asset", "year"], name="asset_revenue_year")]
 
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.year} {self.amount}"
+
 
 class PvStation(models.Model):
     code = models.CharField("电站编号", max_length=40, unique=True)
@@ -285,6 +303,9 @@ class PvMonth(models.Model):
         ordering = ["month"]
         constraints = [models.UniqueConstraint(fields=["station", "month"], name="pv_month_once")]
 
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.month:%Y-%m}"
+
 
 class DistributionPurpose(models.TextChoices):
     PUBLIC_JOBS = "public_jobs", "公益岗位"
@@ -303,6 +324,9 @@ class PvDistribution(models.Model):
     class Meta:
         ordering = ["paid_on", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.paid_on} {self.purpose} {self.amount}"
+
 
 class ReconciliationBatch(models.Model):
     """One import of the 直达系统 export, compared with the disbursements of a year."""
@@ -316,6 +340,9 @@ class ReconciliationBatch(models.Model):
 
     class Meta:
         ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.year}年对账 {self.filename}"
 
 
 class DifferenceKind(models.TextChoices):
@@ -334,7 +361,9 @@ class Difference(models.Model):
     row = models.PositiveIntegerField("直达系统文件行号", null=True, blank=True)
     their_date = models.DateField("直达系统支付日期", null=True, blank=True)
     their_amount = models.DecimalField("直达系统支付金额", **MONEY, null=True, blank=True)
-    disbursement = models.ForeignKey(Disbursement, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    disbursement = models.ForeignKey(
+        Disbursement, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     our_date = models.DateField("本系统拨付日期", null=True, blank=True)
     our_amount = models.DecimalField("本系统拨付金额", **MONEY, null=True, blank=True)
     is_resolved = models.BooleanField("已处理", default=False)
@@ -347,20 +376,38 @@ class Difference(models.Model):
     class Meta:
         ordering = ["is_resolved", "project_code", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.project_code} {self.get_kind_display()}"
+
 
 EVENT_LABELS = {
-    "propose": "村申报", "edit": "修改项目", "resubmit": "重新申报", "township_review": "乡镇审核通过",
-    "county_approve": "区级审定通过，开始公告", "enter_library": "入库", "return": "退回修改", "reject": "不通过",
-    "plan_item": "列入年度计划", "remove_plan_item": "移出年度计划", "disburse": "拨付", "start": "开工",
-    "complete": "完工", "accept": "验收并登记资产", "terminate": "终止", "asset_revenue": "登记资产收益",
-    "asset_disposal_request": "申请资产处置", "asset_disposal_approve": "批准资产处置",
+    "propose": "村申报",
+    "edit": "修改项目",
+    "resubmit": "重新申报",
+    "township_review": "乡镇审核通过",
+    "county_approve": "区级审定通过，开始公告",
+    "enter_library": "入库",
+    "return": "退回修改",
+    "reject": "不通过",
+    "plan_item": "列入年度计划",
+    "remove_plan_item": "移出年度计划",
+    "disburse": "拨付",
+    "start": "开工",
+    "complete": "完工",
+    "accept": "验收并登记资产",
+    "terminate": "终止",
+    "asset_revenue": "登记资产收益",
+    "asset_disposal_request": "申请资产处置",
+    "asset_disposal_approve": "批准资产处置",
 }
 
 
 class ProjectEvent(models.Model):
     """Append-only history of every write in the funds app; `project` is empty for fund-level writes."""
 
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
     kind = models.CharField("事件", max_length=40)
     subject = models.CharField("对象", max_length=60, blank=True)  # "allocation:3", "pv:PV-001", …
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
@@ -371,9 +418,8 @@ class ProjectEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
-    @property
-    def label(self) -> str:
-        return EVENT_LABELS.get(self.kind, self.kind)
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -382,3 +428,7 @@ class ProjectEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("ProjectEvent is append-only")
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.kind, self.kind)

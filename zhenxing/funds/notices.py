@@ -57,14 +57,19 @@ def pv_notice_context(stations, year: int) -> dict:
     for station in stations:
         months = station.months.filter(month__year=year)
         dist = station.distributions.filter(paid_on__year=year)
-        by_purpose = {p.value: dist.filter(purpose=p).aggregate(s=Sum("amount"))["s"] or ZERO for p in DistributionPurpose}
-        rows.append({
-            "station": station,
-            "output": months.aggregate(s=Sum("output_kwh"))["s"] or ZERO,
-            "revenue": months.aggregate(s=Sum("revenue"))["s"] or ZERO,
-            "by_purpose": [by_purpose[p.value] for p in DistributionPurpose],
-            "distributed": sum(by_purpose.values(), ZERO),
-        })
+        by_purpose = {
+            p.value: dist.filter(purpose=p).aggregate(s=Sum("amount"))["s"] or ZERO
+            for p in DistributionPurpose
+        }
+        rows.append(
+            {
+                "station": station,
+                "output": months.aggregate(s=Sum("output_kwh"))["s"] or ZERO,
+                "revenue": months.aggregate(s=Sum("revenue"))["s"] or ZERO,
+                "by_purpose": [by_purpose[p.value] for p in DistributionPurpose],
+                "distributed": sum(by_purpose.values(), ZERO),
+            }
+        )
     return {
         "year": year,
         "rows": rows,

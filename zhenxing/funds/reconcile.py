@@ -21,7 +21,12 @@ COLUMNS = [
 ]
 HEADERS = [c.header for c in COLUMNS]
 SOURCE_BY_LABEL = {s.label: s.value for s in FundSource} | {
-    "中央": "central", "省级": "provincial", "市级": "city", "区级": "district", "县级": "district", "其他": "other",
+    "中央": "central",
+    "省级": "provincial",
+    "市级": "city",
+    "区级": "district",
+    "县级": "district",
+    "其他": "other",
     "中央财政衔接推进乡村振兴补助资金": "central",
 }
 
@@ -67,7 +72,9 @@ def _match(theirs: list[dict], ours: list[Disbursement], out: list[dict], code: 
     take(lambda t, o: t["paid_on"] == o.paid_on and t["amount"] == o.amount, None)
     take(lambda t, o: t["amount"] == o.amount, DifferenceKind.DATE)
     take(lambda t, o: t["paid_on"] == o.paid_on, DifferenceKind.AMOUNT)
-    for t, o in zip(sorted(theirs, key=lambda t: t["paid_on"]), sorted(ours, key=lambda o: o.paid_on), strict=False):
+    for t, o in zip(
+        sorted(theirs, key=lambda t: t["paid_on"]), sorted(ours, key=lambda o: o.paid_on), strict=False
+    ):
         out.append(_diff(DifferenceKind.AMOUNT, code, name, source, t, o))
     n = min(len(theirs), len(ours))
     for t in sorted(theirs, key=lambda t: t["paid_on"])[n:]:
@@ -79,10 +86,16 @@ def _match(theirs: list[dict], ours: list[Disbursement], out: list[dict], code: 
 
 def _diff(kind, code, name, source, t, o) -> dict:
     return {
-        "kind": kind, "project_code": code, "project_name": name[:100], "source": source,
-        "row": t["row"] if t else None, "their_date": t["paid_on"] if t else None,
-        "their_amount": t["amount"] if t else None, "disbursement": o,
-        "our_date": o.paid_on if o else None, "our_amount": o.amount if o else None,
+        "kind": kind,
+        "project_code": code,
+        "project_name": name[:100],
+        "source": source,
+        "row": t["row"] if t else None,
+        "their_date": t["paid_on"] if t else None,
+        "their_amount": t["amount"] if t else None,
+        "disbursement": o,
+        "our_date": o.paid_on if o else None,
+        "our_amount": o.amount if o else None,
     }
 
 
@@ -98,11 +111,23 @@ def validate_reconciliation(data: bytes, filename: str, year: int) -> Reconcilia
         v = row.values
         source = SOURCE_BY_LABEL.get(v["source"].strip())
         if source is None:
-            plan.errors.append(RowError(row.number, "资金来源", f"无法识别的资金来源“{v['source']}”，应为{'、'.join(s.label for s in FundSource)}"))
+            plan.errors.append(
+                RowError(
+                    row.number,
+                    "资金来源",
+                    f"无法识别的资金来源“{v['source']}”，应为{'、'.join(s.label for s in FundSource)}",
+                )
+            )
         try:
             paid_on = parse_date(v["paid_on"])
             if paid_on.year != year:
-                plan.errors.append(RowError(row.number, "支付日期", f"支付日期 {paid_on} 不在{year}年内，请只导出{year}年的支付记录"))
+                plan.errors.append(
+                    RowError(
+                        row.number,
+                        "支付日期",
+                        f"支付日期 {paid_on} 不在{year}年内，请只导出{year}年的支付记录",
+                    )
+                )
         except ValueError as e:
             plan.errors.append(RowError(row.number, "支付日期", str(e)))
             paid_on = None
@@ -113,8 +138,16 @@ def validate_reconciliation(data: bytes, filename: str, year: int) -> Reconcilia
             amount = None
         if not v["code"].strip():
             plan.errors.append(RowError(row.number, "项目编码", "项目编码不能为空"))
-        rows.append({"row": row.number, "code": v["code"].strip(), "name": v["name"].strip(),
-                     "source": source, "paid_on": paid_on, "amount": amount})
+        rows.append(
+            {
+                "row": row.number,
+                "code": v["code"].strip(),
+                "name": v["name"].strip(),
+                "source": source,
+                "paid_on": paid_on,
+                "amount": amount,
+            }
+        )
     if not table.rows:
         plan.errors.append(RowError(0, "", "文件中没有数据行"))
     if plan.errors:

@@ -3,8 +3,19 @@ from django.urls import path
 from zhenxing.funds import views
 
 app_name = "funds"
-PROJECT_STEPS = ["resubmit", "township", "county", "library", "return", "reject", "start", "complete", "terminate",
-                 "accept", "disburse"]
+PROJECT_STEPS = [
+    "resubmit",
+    "township",
+    "county",
+    "library",
+    "return",
+    "reject",
+    "start",
+    "complete",
+    "terminate",
+    "accept",
+    "disburse",
+]
 urlpatterns = [
     path("", views.project_list, name="project_list"),
     path("projects/new/", views.project_new, name="project_new"),

@@ -81,7 +81,11 @@ def _pdf(data: bytes, filename: str) -> HttpResponse:
 
 
 def _townships(user):
-    return visible(Area.objects.filter(level=Level.TOWNSHIP), user, area_field="") if user.area.level != Level.VILLAGE else []
+    return (
+        visible(Area.objects.filter(level=Level.TOWNSHIP), user, area_field="")
+        if user.area.level != Level.VILLAGE
+        else []
+    )
 
 
 def get_project_for_user(user, code: str) -> Project:
@@ -109,23 +113,60 @@ def project_list(request):
         return _export_projects(projects)
     totals = {"count": projects.count()}
     page = Paginator(projects, PAGE_SIZE).get_page(g.get("page"))
-    return render(request, "funds/project_list.html", {
-        "page": page, "totals": totals, "categories": Category.choices, "statuses": ProjectStatus.choices,
-        "progresses": Progress.choices, "townships": _townships(request.user), "can_propose": can_propose(request.user),
-        "query": g.urlencode(),
-    })
+    return render(
+        request,
+        "funds/project_list.html",
+        {
+            "page": page,
+            "totals": totals,
+            "categories": Category.choices,
+            "statuses": ProjectStatus.choices,
+            "progresses": Progress.choices,
+            "townships": _townships(request.user),
+            "can_propose": can_propose(request.user),
+            "query": g.urlencode(),
+        },
+    )
 
 
 def _export_projects(projects):
-    headers = ["项目编码", "年度", "项目名称", "类别", "子类型", "主导产业", "乡镇", "实施地点",
-               *[s.label for s in FundSource], "计划投资合计", "入库状态", "实施状态", "责任单位", "责任人"]
+    headers = [
+        "项目编码",
+        "年度",
+        "项目名称",
+        "类别",
+        "子类型",
+        "主导产业",
+        "乡镇",
+        "实施地点",
+        *[s.label for s in FundSource],
+        "计划投资合计",
+        "入库状态",
+        "实施状态",
+        "责任单位",
+        "责任人",
+    ]
     rows, total = [], [ZERO] * 6
     for p in projects:
         amounts = [p.planned(s) for s in FundSource] + [p.planned_total]
         total = [a + b for a, b in zip(total, amounts, strict=True)]
-        rows.append([p.code, p.year, p.name, p.get_category_display(), p.sub_type, "是" if p.is_leading_industry else "否",
-                     p.township.name, p.area.name, *amounts, p.get_status_display(), p.get_progress_display(),
-                     p.responsible_unit, p.responsible_person])
+        rows.append(
+            [
+                p.code,
+                p.year,
+                p.name,
+                p.get_category_display(),
+                p.sub_type,
+                "是" if p.is_leading_industry else "否",
+                p.township.name,
+                p.area.name,
+                *amounts,
+                p.get_status_display(),
+                p.get_progress_display(),
+                p.responsible_unit,
+                p.responsible_person,
+            ]
+        )
     rows.append(["合计", "", f"{len(rows)}个项目", "", "", "", "", "", *total, "", "", "", ""])
     return xlsx_response(write_xlsx([SheetSpec(name="项目库", headers=headers, rows=rows)]), "项目库.xlsx")
 
@@ -150,8 +191,9 @@ def project_edit(request, code):
     require_propose(request.user)
     project = get_project_for_user(request.user, code)
     numbers = ",".join(project.beneficiaries.values_list("number", flat=True))
-    form = forms.ProjectForm(request.POST or None, instance=project, user=request.user,
-                             initial={"household_numbers": numbers})
+    form = forms.ProjectForm(
+        request.POST or None, instance=project, user=request.user, initial={"household_numbers": numbers}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.edit_project(request.user, Project.objects.get(pk=project.pk), form.project_data())
@@ -160,7 +202,11 @@ def project_edit(request, code):
         else:
             messages.success(request, "已保存项目")
             return redirect("funds:project_detail", code=project.code)
-    return render(request, "funds/project_form.html", {"form": form, "title": f"修改项目 {project.code}", "project": project})
+    return render(
+        request,
+        "funds/project_form.html",
+        {"form": form, "title": f"修改项目 {project.code}", "project": project},
+    )
 
 
 @login_required
@@ -177,14 +223,20 @@ def project_detail(request, code):
         "assets": project.assets.all(),
         "can_edit": can_propose(user) and project.status in (ProjectStatus.PROPOSED, ProjectStatus.RETURNED),
         "can_township": can_review_township(user) and project.status == ProjectStatus.PROPOSED,
-        "can_county": can_manage(user) and project.status in (ProjectStatus.TOWNSHIP_REVIEWED, ProjectStatus.COUNTY_APPROVED),
+        "can_county": can_manage(user)
+        and project.status in (ProjectStatus.TOWNSHIP_REVIEWED, ProjectStatus.COUNTY_APPROVED),
         "can_manage": can_manage(user),
-        "S": ProjectStatus, "P": Progress,
+        "S": ProjectStatus,
+        "P": Progress,
         "notice_form": forms.NoticeForm(initial=_notice_initial(project)),
         "reason_form": forms.ReasonForm(),
         "date_form": forms.DateNoteForm(initial={"day": timezone.localdate()}),
-        "disburse_form": forms.DisbursementForm(initial={"year": project.year, "paid_on": timezone.localdate()}),
-        "accept_form": forms.AcceptForm(initial={"accepted_on": timezone.localdate(), "custodian": project.area.name + "村民委员会"}),
+        "disburse_form": forms.DisbursementForm(
+            initial={"year": project.year, "paid_on": timezone.localdate()}
+        ),
+        "accept_form": forms.AcceptForm(
+            initial={"accepted_on": timezone.localdate(), "custodian": project.area.name + "村民委员会"}
+        ),
     }
     return render(request, "funds/project_detail.html", context)
 
@@ -214,8 +266,14 @@ def _step_county(request, project):
         _form_error(request, form)
         return False
     d = form.cleaned_data
-    return _run(request, actions.approve_at_county, project, d["notice_start"], d["notice_end"],
-                ok="区级审定通过，请打印公告并在公告期满后入库")
+    return _run(
+        request,
+        actions.approve_at_county,
+        project,
+        d["notice_start"],
+        d["notice_end"],
+        ok="区级审定通过，请打印公告并在公告期满后入库",
+    )
 
 
 def _step_library(request, project):
@@ -257,8 +315,14 @@ def _step_accept(request, project):
     if not form.is_valid():
         _form_error(request, form)
         return False
-    return _run(request, actions.accept_project, project, form.cleaned_data["accepted_on"], [form.asset_data()],
-                ok="项目已验收，资产已登记入账")
+    return _run(
+        request,
+        actions.accept_project,
+        project,
+        form.cleaned_data["accepted_on"],
+        [form.asset_data()],
+        ok="项目已验收，资产已登记入账",
+    )
 
 
 def _step_disburse(request, project):
@@ -268,8 +332,17 @@ def _step_disburse(request, project):
         _form_error(request, form)
         return False
     d = form.cleaned_data
-    return _run(request, actions.record_disbursement, project, d["year"], d["source"], d["paid_on"], d["amount"],
-                d["voucher_number"], ok=f"已登记拨付 {d['amount']:.2f} 元")
+    return _run(
+        request,
+        actions.record_disbursement,
+        project,
+        d["year"],
+        d["source"],
+        d["paid_on"],
+        d["amount"],
+        d["voucher_number"],
+        ok=f"已登记拨付 {d['amount']:.2f} 元",
+    )
 
 
 STEPS = {
@@ -312,20 +385,37 @@ def allocations(request):
         require_manage(request.user)
         if form.is_valid():
             d = form.cleaned_data
-            if _run(request, actions.add_allocation, d["year"], d["source"], d["amount"], d["document_number"],
-                    d["document_date"], ok="已登记资金下达"):
+            if _run(
+                request,
+                actions.add_allocation,
+                d["year"],
+                d["source"],
+                d["amount"],
+                d["document_number"],
+                d["document_date"],
+                ok="已登记资金下达",
+            ):
                 return redirect(f"{request.path}?year={d['year']}")
     year = _year(request)
     rows = Allocation.objects.filter(year=year)
     if request.GET.get("export") == "xlsx":
         data = [[a.year, a.get_source_display(), a.document_number, a.document_date, a.amount] for a in rows]
         data.append(["合计", "", "", None, rows.aggregate(s=Sum("amount"))["s"] or ZERO])
-        return xlsx_response(write_xlsx([SheetSpec("资金下达", ["年度", "资金来源", "文号", "下达日期", "金额（元）"], data)]),
-                             f"{year}年资金下达.xlsx")
-    return render(request, "funds/allocations.html", {
-        "year": year, "rows": rows, "total": rows.aggregate(s=Sum("amount"))["s"] or ZERO, "form": form,
-        "can_manage": can_manage(request.user),
-    })
+        return xlsx_response(
+            write_xlsx([SheetSpec("资金下达", ["年度", "资金来源", "文号", "下达日期", "金额（元）"], data)]),
+            f"{year}年资金下达.xlsx",
+        )
+    return render(
+        request,
+        "funds/allocations.html",
+        {
+            "year": year,
+            "rows": rows,
+            "total": rows.aggregate(s=Sum("amount"))["s"] or ZERO,
+            "form": form,
+            "can_manage": can_manage(request.user),
+        },
+    )
 
 
 @login_required
@@ -338,24 +428,52 @@ def plan(request):
         if form.is_valid():
             d = form.cleaned_data
             project = get_project_for_user(request.user, d["project"].strip())
-            if _run(request, actions.set_plan_item, year, project, d["source"], d["amount"], ok="已列入年度计划"):
+            if _run(
+                request, actions.set_plan_item, year, project, d["source"], d["amount"], ok="已列入年度计划"
+            ):
                 return redirect(f"{request.path}?year={year}")
-    items = visible(PlanItem.objects.filter(year=year).select_related("project__township", "project__area"),
-                    request.user, "project__area")
+    items = visible(
+        PlanItem.objects.filter(year=year).select_related("project__township", "project__area"),
+        request.user,
+        "project__area",
+    )
     if request.GET.get("export") == "xlsx":
-        data = [[i.project.code, i.project.name, i.project.get_category_display(), "是" if i.project.is_leading_industry else "否",
-                 i.project.township.name, i.get_source_display(), i.amount] for i in items]
+        data = [
+            [
+                i.project.code,
+                i.project.name,
+                i.project.get_category_display(),
+                "是" if i.project.is_leading_industry else "否",
+                i.project.township.name,
+                i.get_source_display(),
+                i.amount,
+            ]
+            for i in items
+        ]
         data.append(["合计", "", "", "", "", "", items.aggregate(s=Sum("amount"))["s"] or ZERO])
         headers = ["项目编码", "项目名称", "类别", "主导产业", "乡镇", "资金来源", "安排金额（元）"]
-        return xlsx_response(write_xlsx([SheetSpec(f"{year}年度计划", headers, data)]), f"{year}年度实施计划.xlsx")
+        return xlsx_response(
+            write_xlsx([SheetSpec(f"{year}年度计划", headers, data)]), f"{year}年度实施计划.xlsx"
+        )
     plan_checks, figures = checks.plan_checks(year)
-    candidates = visible(Project.objects.filter(status=ProjectStatus.IN_LIBRARY).exclude(progress=Progress.TERMINATED),
-                         request.user).order_by("code")[:500]
-    return render(request, "funds/plan.html", {
-        "year": year, "items": items, "checks": plan_checks, "figures": figures, "form": form,
-        "candidates": candidates, "can_manage": can_manage(request.user),
-        "total": items.aggregate(s=Sum("amount"))["s"] or ZERO,
-    })
+    candidates = visible(
+        Project.objects.filter(status=ProjectStatus.IN_LIBRARY).exclude(progress=Progress.TERMINATED),
+        request.user,
+    ).order_by("code")[:500]
+    return render(
+        request,
+        "funds/plan.html",
+        {
+            "year": year,
+            "items": items,
+            "checks": plan_checks,
+            "figures": figures,
+            "form": form,
+            "candidates": candidates,
+            "can_manage": can_manage(request.user),
+            "total": items.aggregate(s=Sum("amount"))["s"] or ZERO,
+        },
+    )
 
 
 @login_required
@@ -379,11 +497,28 @@ def progress(request):
     rows = checks.progress_rows(year, projects, group, as_of)
     cps = checks.checkpoints(year)
     if request.GET.get("export") == "xlsx":
-        headers = ["口径", "名称", "计划安排（元）", "已拨付（元）", "拨付进度（%）",
-                   *[f"{c.label}时已拨付（元）" for c in cps]]
-        data = [[r.key, r.label, r.planned, r.paid, r.percent, *[by for _, by, _, _ in r.at_checkpoints]] for r in rows]
-        data.append(["合计", "", sum((r.planned for r in rows), ZERO), sum((r.paid for r in rows), ZERO), None,
-                     *[sum((r.at_checkpoints[i][1] for r in rows), ZERO) for i in range(len(cps))]])
+        headers = [
+            "口径",
+            "名称",
+            "计划安排（元）",
+            "已拨付（元）",
+            "拨付进度（%）",
+            *[f"{c.label}时已拨付（元）" for c in cps],
+        ]
+        data = [
+            [r.key, r.label, r.planned, r.paid, r.percent, *[by for _, by, _, _ in r.at_checkpoints]]
+            for r in rows
+        ]
+        data.append(
+            [
+                "合计",
+                "",
+                sum((r.planned for r in rows), ZERO),
+                sum((r.paid for r in rows), ZERO),
+                None,
+                *[sum((r.at_checkpoints[i][1] for r in rows), ZERO) for i in range(len(cps))],
+            ]
+        )
         return xlsx_response(write_xlsx([SheetSpec("拨付进度", headers, data)]), f"{year}年拨付进度.xlsx")
     chart = {
         "labels": [r.label for r in rows],
@@ -391,11 +526,21 @@ def progress(request):
         "checkpoints": [{"label": c.label, "percent": float(c.percent)} for c in cps],
         "required": float(checks.required_percent(year, as_of)),
     }
-    return render(request, "funds/progress.html", {
-        "year": year, "rows": rows, "checkpoints": cps, "group": group, "as_of": as_of, "chart": chart,
-        "required": checks.required_percent(year, as_of),
-        "planned": sum((r.planned for r in rows), ZERO), "paid": sum((r.paid for r in rows), ZERO),
-    })
+    return render(
+        request,
+        "funds/progress.html",
+        {
+            "year": year,
+            "rows": rows,
+            "checkpoints": cps,
+            "group": group,
+            "as_of": as_of,
+            "chart": chart,
+            "required": checks.required_percent(year, as_of),
+            "planned": sum((r.planned for r in rows), ZERO),
+            "paid": sum((r.paid for r in rows), ZERO),
+        },
+    )
 
 
 # --- assets ------------------------------------------------------------------------------------
@@ -411,29 +556,87 @@ def asset_list(request):
     if g.get("owner"):
         assets = assets.filter(area__code=g["owner"])
     if g.get("export") == "xlsx":
-        headers = ["资产编号", "资产名称", "资产类型", "确权层级", "权属地", "来源项目", "资产价值（元）", "管护主体", "管护责任", "移交日期", "状态"]
-        data = [[a.code, a.name, a.get_kind_display(), a.get_owner_level_display(), a.area.full_name,
-                 a.project.code if a.project else "", a.value, a.custodian, a.duties, a.handed_over_on, a.get_status_display()]
-                for a in assets]
-        data.append(["合计", f"{len(data)}项", "", "", "", "", assets.aggregate(s=Sum("value"))["s"] or ZERO, "", "", None, ""])
+        headers = [
+            "资产编号",
+            "资产名称",
+            "资产类型",
+            "确权层级",
+            "权属地",
+            "来源项目",
+            "资产价值（元）",
+            "管护主体",
+            "管护责任",
+            "移交日期",
+            "状态",
+        ]
+        data = [
+            [
+                a.code,
+                a.name,
+                a.get_kind_display(),
+                a.get_owner_level_display(),
+                a.area.full_name,
+                a.project.code if a.project else "",
+                a.value,
+                a.custodian,
+                a.duties,
+                a.handed_over_on,
+                a.get_status_display(),
+            ]
+            for a in assets
+        ]
+        data.append(
+            [
+                "合计",
+                f"{len(data)}项",
+                "",
+                "",
+                "",
+                "",
+                assets.aggregate(s=Sum("value"))["s"] or ZERO,
+                "",
+                "",
+                None,
+                "",
+            ]
+        )
         return xlsx_response(write_xlsx([SheetSpec("资产台账", headers, data)]), "项目资产台账.xlsx")
-    owners = visible(Area.objects.filter(level__in=[Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE]), request.user, "")
+    owners = visible(
+        Area.objects.filter(level__in=[Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE]), request.user, ""
+    )
     owners = owners.filter(code__in=assets.values("area__code"))
-    return render(request, "funds/asset_list.html", {
-        "page": Paginator(assets, PAGE_SIZE).get_page(g.get("page")), "total": assets.aggregate(s=Sum("value"))["s"] or ZERO,
-        "count": assets.count(), "kinds": AssetKind.choices, "levels": OwnerLevel.choices, "statuses": AssetStatus.choices,
-        "owners": owners, "query": g.urlencode(),
-    })
+    return render(
+        request,
+        "funds/asset_list.html",
+        {
+            "page": Paginator(assets, PAGE_SIZE).get_page(g.get("page")),
+            "total": assets.aggregate(s=Sum("value"))["s"] or ZERO,
+            "count": assets.count(),
+            "kinds": AssetKind.choices,
+            "levels": OwnerLevel.choices,
+            "statuses": AssetStatus.choices,
+            "owners": owners,
+            "query": g.urlencode(),
+        },
+    )
 
 
 @login_required
 def asset_detail(request, code):
     asset = get_visible(Asset.objects.select_related("area", "project"), request.user, code=code)
-    return render(request, "funds/asset_detail.html", {
-        "asset": asset, "revenues": asset.revenues.all(), "can_manage": can_manage(request.user),
-        "revenue_form": forms.RevenueForm(), "reason_form": forms.ReasonForm(),
-        "date_form": forms.DateNoteForm(initial={"day": timezone.localdate()}), "S": AssetStatus,
-    })
+    return render(
+        request,
+        "funds/asset_detail.html",
+        {
+            "asset": asset,
+            "revenues": asset.revenues.all(),
+            "can_manage": can_manage(request.user),
+            "revenue_form": forms.RevenueForm(),
+            "reason_form": forms.ReasonForm(),
+            "date_form": forms.DateNoteForm(initial={"day": timezone.localdate()}),
+            "S": AssetStatus,
+        },
+    )
 
 
 @login_required
@@ -444,13 +647,26 @@ def asset_step(request, code, step):
     if step == "revenue":
         form = forms.RevenueForm(request.POST)
         if form.is_valid():
-            _run(request, actions.record_asset_revenue, asset, form.cleaned_data["year"], form.cleaned_data["amount"], ok="已登记年收益")
+            _run(
+                request,
+                actions.record_asset_revenue,
+                asset,
+                form.cleaned_data["year"],
+                form.cleaned_data["amount"],
+                ok="已登记年收益",
+            )
         else:
             _form_error(request, form)
     elif step == "dispose":
         form = forms.ReasonForm(request.POST)
         if form.is_valid():
-            _run(request, actions.request_asset_disposal, asset, form.cleaned_data["reason"], ok="已提出处置申请，等待审批")
+            _run(
+                request,
+                actions.request_asset_disposal,
+                asset,
+                form.cleaned_data["reason"],
+                ok="已提出处置申请，等待审批",
+            )
         else:
             messages.error(request, "请填写处置原因")
     else:
@@ -474,31 +690,78 @@ def pv_list(request):
         require_manage(request.user)
         if form.is_valid():
             d = form.cleaned_data
-            if _run(request, actions.add_pv_station, d["code"], d["name"], d["area"], d["capacity_kw"], d["grid_date"],
-                    ok="已登记电站"):
+            if _run(
+                request,
+                actions.add_pv_station,
+                d["code"],
+                d["name"],
+                d["area"],
+                d["capacity_kw"],
+                d["grid_date"],
+                ok="已登记电站",
+            ):
                 return redirect("funds:pv_list")
     stations = visible(PvStation.objects.select_related("area"), request.user)
     rows = notices.pv_notice_context(stations, year)["rows"]
     if request.GET.get("export") == "xlsx":
-        headers = ["电站编号", "电站名称", "所在村", "装机容量（kW）", "并网日期", "发电量（kWh）", "售电收益（元）", "分配合计（元）"]
-        data = [[r["station"].code, r["station"].name, r["station"].area.full_name, r["station"].capacity_kw,
-                 r["station"].grid_date, r["output"], r["revenue"], r["distributed"]] for r in rows]
-        data.append(["合计", "", "", sum((r["station"].capacity_kw for r in rows), ZERO), None,
-                     sum((r["output"] for r in rows), ZERO), sum((r["revenue"] for r in rows), ZERO),
-                     sum((r["distributed"] for r in rows), ZERO)])
+        headers = [
+            "电站编号",
+            "电站名称",
+            "所在村",
+            "装机容量（kW）",
+            "并网日期",
+            "发电量（kWh）",
+            "售电收益（元）",
+            "分配合计（元）",
+        ]
+        data = [
+            [
+                r["station"].code,
+                r["station"].name,
+                r["station"].area.full_name,
+                r["station"].capacity_kw,
+                r["station"].grid_date,
+                r["output"],
+                r["revenue"],
+                r["distributed"],
+            ]
+            for r in rows
+        ]
+        data.append(
+            [
+                "合计",
+                "",
+                "",
+                sum((r["station"].capacity_kw for r in rows), ZERO),
+                None,
+                sum((r["output"] for r in rows), ZERO),
+                sum((r["revenue"] for r in rows), ZERO),
+                sum((r["distributed"] for r in rows), ZERO),
+            ]
+        )
         return xlsx_response(write_xlsx([SheetSpec("光伏电站", headers, data)]), f"{year}年光伏电站台账.xlsx")
-    return render(request, "funds/pv_list.html", {"rows": rows, "year": year, "form": form,
-                                                  "can_manage": can_manage(request.user)})
+    return render(
+        request,
+        "funds/pv_list.html",
+        {"rows": rows, "year": year, "form": form, "can_manage": can_manage(request.user)},
+    )
 
 
 @login_required
 def pv_detail(request, code):
     station = get_visible(PvStation.objects.select_related("area"), request.user, code=code)
-    return render(request, "funds/pv_detail.html", {
-        "station": station, "months": station.months.all(), "distributions": station.distributions.all(),
-        "can_manage": can_manage(request.user), "month_form": forms.PvMonthForm(),
-        "dist_form": forms.PvDistributionForm(initial={"paid_on": timezone.localdate()}),
-    })
+    return render(
+        request,
+        "funds/pv_detail.html",
+        {
+            "station": station,
+            "months": station.months.all(),
+            "distributions": station.distributions.all(),
+            "can_manage": can_manage(request.user),
+            "month_form": forms.PvMonthForm(),
+            "dist_form": forms.PvDistributionForm(initial={"paid_on": timezone.localdate()}),
+        },
+    )
 
 
 @login_required
@@ -510,15 +773,32 @@ def pv_step(request, code, step):
         form = forms.PvMonthForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
-            _run(request, actions.record_pv_month, station, d["month"], d["output_kwh"], d["revenue"], ok="已登记月度发电")
+            _run(
+                request,
+                actions.record_pv_month,
+                station,
+                d["month"],
+                d["output_kwh"],
+                d["revenue"],
+                ok="已登记月度发电",
+            )
         else:
             _form_error(request, form)
     else:
         form = forms.PvDistributionForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
-            _run(request, actions.record_pv_distribution, station, d["paid_on"], d["purpose"], d["amount"],
-                 d["description"], d["method"], ok="已登记收益分配")
+            _run(
+                request,
+                actions.record_pv_distribution,
+                station,
+                d["paid_on"],
+                d["purpose"],
+                d["amount"],
+                d["description"],
+                d["method"],
+                ok="已登记收益分配",
+            )
         else:
             _form_error(request, form)
     return redirect("funds:pv_detail", code=station.code)
@@ -581,13 +861,53 @@ def reconcile_detail(request, public_id):
     if request.GET.get("open"):
         diffs = diffs.filter(is_resolved=False)
     if request.GET.get("export") == "xlsx":
-        headers = ["项目编码", "项目名称", "资金来源", "差异类型", "直达系统日期", "直达系统金额", "本系统日期", "本系统金额", "已处理", "处理说明"]
-        data = [[d.project_code, d.project_name, d.get_source_display(), d.get_kind_display(), d.their_date, d.their_amount,
-                 d.our_date, d.our_amount, "是" if d.is_resolved else "否", d.note] for d in diffs]
-        data.append(["合计", f"{len(data)}处", "", "", None, sum((d.their_amount or ZERO for d in diffs), ZERO), None,
-                     sum((d.our_amount or ZERO for d in diffs), ZERO), "", ""])
+        headers = [
+            "项目编码",
+            "项目名称",
+            "资金来源",
+            "差异类型",
+            "直达系统日期",
+            "直达系统金额",
+            "本系统日期",
+            "本系统金额",
+            "已处理",
+            "处理说明",
+        ]
+        data = [
+            [
+                d.project_code,
+                d.project_name,
+                d.get_source_display(),
+                d.get_kind_display(),
+                d.their_date,
+                d.their_amount,
+                d.our_date,
+                d.our_amount,
+                "是" if d.is_resolved else "否",
+                d.note,
+            ]
+            for d in diffs
+        ]
+        data.append(
+            [
+                "合计",
+                f"{len(data)}处",
+                "",
+                "",
+                None,
+                sum((d.their_amount or ZERO for d in diffs), ZERO),
+                None,
+                sum((d.our_amount or ZERO for d in diffs), ZERO),
+                "",
+                "",
+            ]
+        )
         return xlsx_response(write_xlsx([SheetSpec("对账差异", headers, data)]), "直达系统对账差异.xlsx")
-    return render(request, "funds/reconcile_detail.html", {"batch": batch, "diffs": diffs, "note_form": forms.NoteForm()})
+    return render(
+        request,
+        "funds/reconcile_detail.html",
+        {"batch": batch, "diffs": diffs, "note_form": forms.NoteForm()},
+    )
 
 
 @login_required
@@ -621,7 +941,11 @@ def import_upload(request):
             form.add_error("file", e)
         else:
             result = importing.validate_projects(data, upload.name, request.user.area)
-            return render(request, "funds/import_preview.html", {"plan": result, "stored_path": stored, "filename": upload.name})
+            return render(
+                request,
+                "funds/import_preview.html",
+                {"plan": result, "stored_path": stored, "filename": upload.name},
+            )
     return render(request, "funds/import.html", {"form": form})
 
 
@@ -647,8 +971,12 @@ def import_commit(request):
 @login_required
 def import_template(request):
     require_read(request.user)
-    spec = SheetSpec(name="项目库", headers=importing.HEADERS, rows=[importing.EXAMPLE],
-                     choices={"项目类别": [c.label for c in Category], "主导产业": ["是", "否"]})
+    spec = SheetSpec(
+        name="项目库",
+        headers=importing.HEADERS,
+        rows=[importing.EXAMPLE],
+        choices={"项目类别": [c.label for c in Category], "主导产业": ["是", "否"]},
+    )
     return xlsx_response(write_xlsx([spec]), "项目库导入模板.xlsx")
 
 

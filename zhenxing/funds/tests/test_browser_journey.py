@@ -15,13 +15,13 @@ from zhenxing.tests.test_browser import CHROMIUM, browser, page  # noqa: F401  (
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="需要 Chromium")]
 
 
-def login(page, url, username):
-    page.context.clear_cookies()
-    page.goto(url + "/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/")
+def login(tab, url, username):
+    tab.context.clear_cookies()
+    tab.goto(url + "/accounts/login/")
+    tab.fill("input[name=username]", username)
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    tab.wait_for_url(url + "/")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -61,7 +61,14 @@ def test_it_takes_a_project_from_village_to_the_asset_ledger(page, live_server, 
     page.click("text=公告期满，入库")
     page.wait_for_selector("text=项目已入库")
 
-    actions.add_allocation(cast["district_admin"], 2024, FundSource.CENTRAL, Decimal("500000"), "鄂财1号", datetime.date(2024, 1, 5))
+    actions.add_allocation(
+        cast["district_admin"],
+        2024,
+        FundSource.CENTRAL,
+        Decimal("500000"),
+        "鄂财1号",
+        datetime.date(2024, 1, 5),
+    )
     page.goto(url + "/funds/plan/?year=2024")
     page.fill("#plan-form input[name=project]", project.code)
     page.fill("#plan-form input[name=amount]", "100000")
@@ -76,7 +83,10 @@ def test_it_takes_a_project_from_village_to_the_asset_ledger(page, live_server, 
         page.click("#disburse-form button")
         page.wait_for_selector(".flash")
         assert page.text_content(".flash") == f"已登记拨付 {amount}.00 元"
-    for form, day, done in (("#start-form", "2024-03-15", "已登记开工"), ("#complete-form", "2024-10-31", "已登记完工")):
+    for form, day, done in (
+        ("#start-form", "2024-03-15", "已登记开工"),
+        ("#complete-form", "2024-10-31", "已登记完工"),
+    ):
         page.fill(f"{form} input[name=day]", day)
         page.click(f"{form} button")
         page.wait_for_selector(f"text={done}")
@@ -84,6 +94,8 @@ def test_it_takes_a_project_from_village_to_the_asset_ledger(page, live_server, 
     page.select_option("#accept-form select[name=kind]", "operating")
     page.fill("#accept-form input[name=value]", "100000")
     page.fill("#accept-form input[name=duties]", "日常管护")
+    invalid = page.evaluate("[...document.querySelectorAll('#accept-form :invalid')].map(e => e.name)")
+    assert invalid == []
     with page.expect_navigation():
         page.click("#accept-form button")
     assert page.text_content(".flash") == "项目已验收，资产已登记入账"

@@ -16,16 +16,39 @@ pytestmark = pytest.mark.django_db
 def world(cast, village, other_village):
     inside = library_project(cast, village)
     outside = library_project(cast, other_village)
-    actions.add_allocation(cast["district_officer"], 2024, FundSource.CENTRAL, Decimal("500000"), "鄂财1号", datetime.date(2024, 1, 5))
+    actions.add_allocation(
+        cast["district_officer"],
+        2024,
+        FundSource.CENTRAL,
+        Decimal("500000"),
+        "鄂财1号",
+        datetime.date(2024, 1, 5),
+    )
     actions.set_plan_item(cast["district_officer"], 2024, inside, FundSource.CENTRAL, "100000.00")
-    actions.record_disbursement(cast["district_officer"], inside, 2024, FundSource.CENTRAL, datetime.date(2024, 4, 1), "40000.00", "V1")
-    station = actions.add_pv_station(cast["district_officer"], "PV-1", "光伏", village, "60", datetime.date(2017, 1, 1))
+    actions.record_disbursement(
+        cast["district_officer"],
+        inside,
+        2024,
+        FundSource.CENTRAL,
+        datetime.date(2024, 4, 1),
+        "40000.00",
+        "V1",
+    )
+    station = actions.add_pv_station(
+        cast["district_officer"], "PV-1", "光伏", village, "60", datetime.date(2017, 1, 1)
+    )
     return {"inside": inside, "outside": outside, "station": station}
 
 
 PAGES = [
-    ("funds:project_list", {}), ("funds:allocations", {}), ("funds:plan", {}), ("funds:progress", {}),
-    ("funds:asset_list", {}), ("funds:pv_list", {}), ("funds:reconcile", {}), ("funds:import", {}),
+    ("funds:project_list", {}),
+    ("funds:allocations", {}),
+    ("funds:plan", {}),
+    ("funds:progress", {}),
+    ("funds:asset_list", {}),
+    ("funds:pv_list", {}),
+    ("funds:reconcile", {}),
+    ("funds:import", {}),
 ]
 
 
@@ -43,7 +66,10 @@ def test_project_pages_follow_scope(client, cast, world):
     client.force_login(cast["village_cadre"])
     assert client.get(reverse("funds:project_detail", args=[world["inside"].code])).status_code == 200
     assert client.get(reverse("funds:project_detail", args=[world["outside"].code])).status_code == 404
-    assert client.get(reverse("funds:project_notice", args=[world["inside"].code]))["Content-Type"] == "application/pdf"
+    assert (
+        client.get(reverse("funds:project_notice", args=[world["inside"].code]))["Content-Type"]
+        == "application/pdf"
+    )
     page = client.get(reverse("funds:project_list")).content.decode()
     assert world["inside"].code in page and world["outside"].code not in page
     client.force_login(cast["department_clerk"])
@@ -59,8 +85,10 @@ def test_a_village_cadre_cannot_approve_at_county(client, cast, village):
     actions.review_at_township(cast["township_officer"], project)
     audit = AuditEntry.objects.count()
     client.force_login(cast["village_cadre"])
-    response = client.post(reverse("funds:project_county", args=[project.code]),
-                           {"notice_start": "2024-01-01", "notice_end": "2024-01-10"})
+    response = client.post(
+        reverse("funds:project_county", args=[project.code]),
+        {"notice_start": "2024-01-01", "notice_end": "2024-01-10"},
+    )
     assert response.status_code == 403
     assert Project.objects.get(pk=project.pk).status == ProjectStatus.TOWNSHIP_REVIEWED
     assert AuditEntry.objects.count() == audit

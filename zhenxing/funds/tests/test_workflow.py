@@ -14,7 +14,11 @@ JAN1, JAN9, JAN10 = datetime.date(2024, 1, 1), datetime.date(2024, 1, 9), dateti
 
 
 def snapshot(project):
-    return (Project.objects.filter(pk=project.pk).values().get(), ProjectEvent.objects.count(), AuditEntry.objects.count())
+    return (
+        Project.objects.filter(pk=project.pk).values().get(),
+        ProjectEvent.objects.count(),
+        AuditEntry.objects.count(),
+    )
 
 
 def test_it_walks_village_township_county_library_with_events_and_audit(cast, village):
@@ -24,11 +28,16 @@ def test_it_walks_village_township_county_library_with_events_and_audit(cast, vi
     actions.approve_at_county(cast["district_officer"], project, JAN1, JAN10)
     assert project.status == ProjectStatus.COUNTY_APPROVED and project.policy_version_id is not None
     actions.enter_library(cast["district_officer"], project, today=datetime.date(2024, 1, 11))
-    assert project.status == ProjectStatus.IN_LIBRARY and project.entered_library_on == datetime.date(2024, 1, 11)
+    assert project.status == ProjectStatus.IN_LIBRARY and project.entered_library_on == datetime.date(
+        2024, 1, 11
+    )
     kinds = list(project.events.values_list("kind", flat=True))
     assert kinds == ["propose", "township_review", "county_approve", "enter_library"]
     assert list(AuditEntry.objects.filter(object_id=str(project.pk)).values_list("action", flat=True)) == [
-        "funds.propose", "funds.township_review", "funds.county_approve", "funds.enter_library",
+        "funds.propose",
+        "funds.township_review",
+        "funds.county_approve",
+        "funds.enter_library",
     ]
 
 

@@ -139,9 +139,17 @@ def notice_for_ignored(headers: list[str]) -> list[str]:
     return ["以下列不属于模板，已忽略（不影响导入）：" + "、".join(headers)]
 
 
-def summary_line(summary: dict) -> str:
-    return "，".join(f"{k}{v}" for k, v in summary.items())
+def sheet_names(data: bytes, filename: str) -> list[str]:
+    """The worksheet names of an `.xlsx`/`.xls` upload ([] for CSV or an unreadable file)."""
+    if not filename.lower().endswith((".xlsx", ".xls")):
+        return []
+    import python_calamine
 
-
-def buffer_of(data: bytes) -> io.BytesIO:
-    return io.BytesIO(data)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception:  # an unreadable file: read_table reports it in words
+        return []
+    try:
+        return list(workbook.sheet_names)
+    finally:
+        workbook.close()

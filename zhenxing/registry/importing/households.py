@@ -15,7 +15,7 @@ from zhenxing.areas.models import Area, Level
 from zhenxing.lib import idnumbers, personal
 from zhenxing.lib.tabular import Row, Table, TableError, read_table
 from zhenxing.registry import codes
-from zhenxing.registry.importing.columns import HEADER, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET
+from zhenxing.registry.importing.columns import HEADER, HOUSEHOLD_COLUMNS, HOUSEHOLD_SHEET, INCOME_SHEET
 from zhenxing.registry.importing.common import (
     NEW,
     UNCHANGED,
@@ -26,6 +26,7 @@ from zhenxing.registry.importing.common import (
     clean_phone,
     notice_for_ignored,
     parse_whole_number,
+    sheet_names,
 )
 from zhenxing.registry.models import HEAD, Household, HouseholdKind, Membership, Person, PersonStatus
 
@@ -141,16 +142,24 @@ def read_households(data: bytes, filename: str) -> Table:
 
 
 def validate_households(
-    data: bytes, filename: str, scope_area: Area, progress: Progress | None = None
+    data: bytes, filename: str, scope_area: Area, progress: Progress | None = None, *, alone: bool = True
 ) -> HouseholdPlan:
-    """Check the whole file against the registry within `scope_area` (the importing user's area)."""
+    """Check the whole file against the registry within `scope_area` (the importing user's area).
+
+    `alone=False` when the income import reads the same workbook (its 家庭收入 sheet is not ignored).
+    """
     try:
         table = read_households(data, filename)
     except TableError as e:
         plan = HouseholdPlan(filename=filename)
         plan.errors.append(RowError(HOUSEHOLD_SHEET, 0, "", e.message))
         return plan
-    return plan_households(table, scope_area, filename=filename, progress=progress)
+    plan = plan_households(table, scope_area, filename=filename, progress=progress)
+    if alone and INCOME_SHEET in sheet_names(data, filename):
+        plan.notices.append(
+            f"文件中的“{INCOME_SHEET}”工作表没有导入：请在“{INCOME_SHEET}”导入中上传同一文件（户籍成员会一并导入）"
+        )
+    return plan
 
 
 def plan_households(

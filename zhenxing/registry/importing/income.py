@@ -39,6 +39,7 @@ from zhenxing.registry.importing.common import (
     chunks,
     notice_for_ignored,
     parse_whole_number,
+    sheet_names,
 )
 from zhenxing.registry.importing.households import HouseholdPlan, validate_households
 from zhenxing.registry.models import Household, IncomeYear, Membership
@@ -131,30 +132,13 @@ class IncomePlan:
         return summary
 
 
-def _sheet_names(data: bytes, filename: str) -> list[str]:
-    if not filename.lower().endswith((".xlsx", ".xls")):
-        return []
-    import io
-
-    import python_calamine
-
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception:  # an unreadable file: read_table reports it in words
-        return []
-    try:
-        return list(workbook.sheet_names)
-    finally:
-        workbook.close()
-
-
 def validate_income(
     data: bytes, filename: str, scope_area: Area, progress: Progress | None = None
 ) -> IncomePlan:
     """Check the whole file against the registry within `scope_area` (the importing user's area)."""
     plan = IncomePlan(filename=filename)
-    if HOUSEHOLD_SHEET in _sheet_names(data, filename):
-        plan.households = validate_households(data, filename, scope_area, progress)
+    if HOUSEHOLD_SHEET in sheet_names(data, filename):
+        plan.households = validate_households(data, filename, scope_area, progress, alone=False)
     try:
         table = read_table(data, filename, sheet=INCOME_SHEET, columns=INCOME_COLUMNS)
     except TableError as e:

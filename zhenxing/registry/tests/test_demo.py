@@ -370,3 +370,13 @@ def test_it_loads_the_demo_registry_through_the_importer(cast, village, other_vi
     assert Person.objects.count() == len(expected.person_rows)
     assert IncomeYear.objects.count() == 160
     assert steps[-1] == len(expected.person_rows) + 160
+    sizes = Counter(r[P_NUMBER] for r in expected.person_rows)
+    for row in expected.income_rows[:8]:
+        income = IncomeYear.objects.get(household__number=row[I_NUMBER], year=row[I_YEAR])
+        assert income.household_size == sizes[row[I_NUMBER]]
+        assert income.net_income_per_capita == demo.per_capita(row, sizes[row[I_NUMBER]])
+    heads = [r for r in expected.person_rows if r[P_RELATION] == "户主"]
+    lifted = Household.objects.filter(kind=HouseholdKind.LIFTED).order_by("number")
+    assert [(h.number, h.lifted_year, h.lifted_attribute) for h in lifted] == [
+        (r[P_NUMBER], r[P_LIFTED_YEAR], r[P_ATTRIBUTE]) for r in heads if r[P_KIND] == "脱贫户"
+    ]

@@ -469,3 +469,12 @@ def test_it_lists_every_error_and_keeps_clean_households_committable(county, vil
     assert [e.household for e in plan.errors] == ["H002"]
     assert [h.number for h in plan.selected(only_valid=True)] == ["H001", "H003"]
     assert plan.summary()["clean_households"] == 2
+
+
+def test_it_says_that_an_income_sheet_is_left_for_the_income_import(county, village):
+    data = xlsx_file({"户籍成员": family("H001"), "家庭收入": [{"户编号": "H001", "年度": 2024}]})
+    plan = importing.validate_households(data, "全户.xlsx", county)
+    assert plan.errors == []
+    assert plan.notices == [
+        "文件中的“家庭收入”工作表没有导入：请在“家庭收入”导入中上传同一文件（户籍成员会一并导入）"
+    ]

@@ -58,9 +58,10 @@ class Capability(StrEnum):
     VIEW_REGISTRY = "view_registry"  # households, members, incomes in scope
     EDIT_REGISTRY = "edit_registry"  # member changes, head, split/merge/move, incomes
     IMPORT_REGISTRY = "import_registry"  # 户籍成员 / 家庭收入 imports within scope
+    VIEW_FUNDS = "view_funds"  # project library, plans, progress, assets, PV (funds/permissions.py decides writes)
 
 
-_STAFF = {Capability.VIEW_POLICY, Capability.VIEW_AREAS, Capability.VIEW_REGISTRY}
+_STAFF = {Capability.VIEW_POLICY, Capability.VIEW_AREAS, Capability.VIEW_REGISTRY, Capability.VIEW_FUNDS}
 _REGISTRY_WRITE = {Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY}
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.DISTRICT_ADMIN: frozenset(Capability),

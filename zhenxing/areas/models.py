@@ -25,7 +25,10 @@ class AreaQuerySet(models.QuerySet):
 
     def within(self, area: "Area"):
         """The area and everything under it."""
-        return self.filter(code__startswith=area.code)
+        return self.within_code(area.code)
+
+    def within_code(self, code: str):
+        return self.filter(code__startswith=code)
 
 
 class Area(models.Model):

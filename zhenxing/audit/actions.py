@@ -231,5 +231,18 @@ def _bulk_fields(
         "object_type": object_type,
         "object_id": object_id,
         "object_label": object_label,
-        "changes": _plain(changes or {}),
+        "changes": changes if changes and _is_plain(changes) else _plain(changes or {}),
     }
+
+
+_PLAIN_SCALARS = (str, int, float, type(None))
+
+
+def _is_plain(value) -> bool:
+    """Already what the JSON column gives back (dicts with str keys, lists, str/int/float/bool/None),
+    so `_plain`'s dump-and-load round trip would return it unchanged."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
+    return isinstance(value, _PLAIN_SCALARS) and not (isinstance(value, float) and value != value)

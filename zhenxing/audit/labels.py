@@ -35,4 +35,8 @@ ACTION_LABELS = {
 
 
 def action_label(action: str) -> str:
+    if action.startswith("funds."):
+        from zhenxing.funds.models import EVENT_LABELS
+
+        return "衔接资金：" + EVENT_LABELS.get(action.removeprefix("funds."), action)
     return ACTION_LABELS.get(action, action)

@@ -6,9 +6,9 @@ templates (formats.md §1 `户籍成员`, §2 `家庭收入`), always the same r
 `load_demo_registry()` feeds the rows through the importer the way a district loads its own files.
 
 What the district looks like (the numbers are the generator's, not statistics):
-- household sizes 1–7, mean ≈ 3; relations consistent (spouse of the opposite sex and similar age,
-  children 22–32 years younger, daughters-in-law and grandchildren in three-generation households,
-  parents living with younger heads);
+- household sizes 1–7, mean ≈ 3; relations consistent (spouse of the opposite sex within 6 years of
+  age, children 22–35 years younger than the head, a daughter-in-law or son-in-law and grandchildren in
+  three-generation households, parents living with younger heads);
 - 7% 脱贫户 (exactly: `round(households × 0.07)`), 脱贫年度 2014–2020, 脱贫属性 mostly 一般脱贫户;
 - ID numbers from the 鄂城区 region code 420704 (some spouses married in from 420702 梁子湖区 and
   420703 华容区) with correct check digits, all different; ages are as of 31 December of the last
@@ -194,8 +194,10 @@ def generate(
     """The district's rows: the same arguments always give identical rows.
 
     `village_codes` are 12-digit village codes (households are spread over them unevenly, at most
-    9999 per village); `years` the income years; `lines` the monitoring line per year (yuan), used
-    only to describe the spread in docs and tests (incomes do not depend on it).
+    9999 per village, numbered village code + 4-digit serial); `years` the income years (ages are as
+    of 31 December of the last); `lines` is accepted for symmetry with the policy defaults but does not
+    steer the incomes: their spread is calibrated so that with the default lines about 3–5% of
+    households fall below each year's line and 9–15% are within 1.5× of it.
     """
     district = DemoDistrict(households=households)
     for household in iter_households(village_codes, households, seed, years, lines):

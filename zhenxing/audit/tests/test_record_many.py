@@ -98,3 +98,21 @@ def test_it_must_run_inside_the_actions_transaction(village):
     with pytest.raises(RuntimeError):
         audit.record_many(None, rows(village, 1))
     assert AuditEntry.objects.count() == 0
+
+
+def test_plain_changes_are_stored_as_given_and_others_as_record_would(cast, village, frozen):
+    with transaction.atomic():
+        audit.record_many(
+            None,
+            [
+                {"action": "a", "changes": {"n": 1, "d": "2024-05-06", "l": [1, None, True]}},
+                {"action": "b", "changes": {"d": datetime.date(2024, 5, 6), 1: (1, 2)}},
+                {"action": "c"},
+            ],
+        )
+    assert [e.changes for e in AuditEntry.objects.order_by("id")] == [
+        {"n": 1, "d": "2024-05-06", "l": [1, None, True]},
+        {"d": "2024-05-06", "1": [1, 2]},
+        {},
+    ]
+    assert audit.verify() == (3, None)

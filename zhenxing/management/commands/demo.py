@@ -58,13 +58,43 @@ def demo_village_rows() -> list[list[str]]:
 class Command(BaseCommand):
     help = "准备演示数据：鄂城区的演示村、每个角色一个演示账号（可重复运行）"
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--households", type=int, default=30000, help="演示农户数（默认30000户，约9万人；可调小以加快首次准备）"
+        )
+
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
         if User.objects.filter(username="admin").exists():
-            self.stdout.write("演示数据已存在，直接使用。")
+            self.stdout.write("演示区划与账号已存在，直接使用。")
         else:
             self.load()
+        admin = User.objects.get(username="admin")
+        self.load_registry(admin, options["households"])
+        self.load_funds(admin)
         self.print_logins()
+
+    def load_registry(self, admin, households: int) -> None:
+        from zhenxing.audit.context import acting_via
+        from zhenxing.audit.models import Source
+        from zhenxing.registry.demo import load_demo_registry
+
+        self.stdout.write(f"准备演示农户台账（{households}户，首次约需一两分钟）……")
+        with acting_via(Source.IMPORT):
+            result = load_demo_registry(admin, households)
+        if result.get("skipped"):
+            self.stdout.write(f"演示农户台账已存在：{result['households']}户，直接使用。")
+        else:
+            self.stdout.write(f"演示农户台账：{result}")
+
+    def load_funds(self, admin) -> None:
+        from zhenxing.funds.demo import load_demo_funds
+        from zhenxing.funds.models import Project
+
+        if Project.objects.exists():
+            self.stdout.write("演示衔接资金项目已存在，直接使用。")
+            return
+        self.stdout.write(f"演示衔接资金项目：{load_demo_funds(admin)}")
 
     def load(self) -> None:
         county = Area.objects.get(level=Level.COUNTY)

@@ -25,13 +25,16 @@ COMMIT_VALID_HELP = "只导入没有错误的户（有错误的户整户跳过�
 
 
 class Command(BaseCommand):
-    help = "导入数据文件：zhenxing import areas|households|income FILE"
+    help = "导入数据文件：zhenxing import areas|households|income|projects FILE"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="kind", required=True, title="导入类型")
         areas = sub.add_parser("areas", help="村（社区）和村民小组：代码、名称、上级代码")
         areas.add_argument("file", type=Path)
         areas.add_argument("--user", help="记入审计日志的操作账号（默认：第一个区级管理员）")
+        projects = sub.add_parser("projects", help="衔接资金项目库（模板可在“项目库 → 导入项目库”页下载）")
+        projects.add_argument("file", type=Path)
+        projects.add_argument("--user", help="记入审计日志的操作账号（默认：第一个区级管理员）")
         for kind, text in (
             (
                 "households",
@@ -56,6 +59,8 @@ class Command(BaseCommand):
             raise CommandError(f"找不到文件：{path}")
         if options["kind"] == "areas":
             self.import_areas(actor, path)
+        elif options["kind"] == "projects":
+            self.import_projects(actor, path)
         else:
             self.import_registry(options["kind"], actor, path, options["commit_valid"], options["report"])
 
@@ -65,6 +70,20 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError("找不到可用的区级管理员账号，请用 --user 指定，或先创建区级管理员")
         return user
+
+    def import_projects(self, actor: User, path: Path) -> None:
+        from zhenxing.funds.importing import commit_projects, validate_projects
+
+        plan = validate_projects(path.read_bytes(), path.name, actor.area)
+        for e in plan.errors:
+            self.stderr.write(f"{f'第{e.row}行 ' if e.row else ''}{e.column + '：' if e.column else ''}{e.reason}")
+        if not plan.is_valid:
+            raise CommandError(f"文件有{len(plan.errors)}处错误，未导入任何数据")
+        try:
+            created = commit_projects(actor, plan)
+        except ValidationError as e:
+            raise CommandError(e.messages[0]) from None
+        self.stdout.write(f"导入完成：新增{len(created)}个项目（状态：村申报，待乡镇审核）")
 
     def import_areas(self, actor: User, path: Path) -> None:
         county = Area.objects.get(level=Level.COUNTY)

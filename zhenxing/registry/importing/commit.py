@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -37,6 +38,7 @@ from zhenxing.registry.importing.common import (
     ImportConflict,
     Progress,
     chunks,
+    no_gc,
 )
 from zhenxing.registry.importing.households import (
     HouseholdPlan,
@@ -96,7 +98,7 @@ def commit_households(
     _refuse_unless_committable(plan, only_valid)
     selected = plan.selected(only_valid)
     try:
-        with transaction.atomic():
+        with no_gc(), transaction.atomic():
             result = write_households(actor, plan, selected, progress)
     except IntegrityError as e:
         raise _conflict_after(selected, e) from e
@@ -213,6 +215,14 @@ def identity_of_valid(person: PlannedPerson) -> dict:
     }
 
 
+def _phone(phone: str) -> dict:
+    """`registry.actions.phone_fields` with the key passed in (reading settings per call costs)."""
+    return {
+        "phone_encrypted": personal.encrypt(phone, key=settings.ZX_DATA_KEY),
+        "phone_masked": idnumbers.mask(phone),
+    }
+
+
 def _person_row(person: PlannedPerson, now) -> dict:
     row = {
         **identity_of_valid(person),
@@ -222,7 +232,7 @@ def _person_row(person: PlannedPerson, now) -> dict:
         "public_id": uuid.uuid4(),
         "status": PersonStatus.ACTIVE,
         "created_at": now,
-        **(phone_fields(person.phone) if person.phone else NO_PHONE),
+        **(_phone(person.phone) if person.phone else NO_PHONE),
     }
     return row
 
@@ -250,96 +260,114 @@ def _create_households(actor, households, today, reason, progress, total) -> int
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     now = timezone.now()
     written = done = 0
-    for batch in chunks(households, BATCH_SIZE):
-        new_rows: list[dict] = []
-        reused: list[PlannedPerson] = []
-        for household in batch:
-            for person in household.members:
-                if person.person_id is None:
-                    new_rows.append(_person_row(person, now))
-                else:
-                    reused.append(person)
-        last_person = bulk.last_pk(Person)
-        bulk.insert(Person, new_rows)
-        person_ids = bulk.ids_since(Person, "id_hash", last_person, (r["id_hash"] for r in new_rows))
-        snapshot_values = {person_ids[r["id_hash"]]: {f: r[f] for f in PERSON_FIELDS} for r in new_rows}
-        del new_rows
-        snapshot_values |= _reactivate(reused)
-        household_rows = []
-        for household in batch:
-            for person in household.members:
-                if person.person_id is None:
-                    person.person_id = person_ids[person.id_hash]
-            head = next(p for p in household.members if p.relation == HEAD)
-            household_rows.append(
-                {
-                    "public_id": uuid.uuid4(),
-                    "number": household.number,
-                    "area_id": household.area_id,
-                    "kind": household.kind,
-                    "lifted_year": household.lifted_year,
-                    "lifted_attribute": household.lifted_attribute or "",
-                    "is_active": True,
-                    "head_id": head.person_id,
-                    "member_count": len(household.members),
-                }
+    batches = list(chunks(households, BATCH_SIZE))
+    # The next batch's persons (encryption, masking: pure computation, no database) are prepared in a
+    # second thread while this one waits on the database, which releases the GIL while it writes.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-prepare") as prepare:
+        upcoming = prepare.submit(_new_person_rows, batches[0], now)
+        for index, batch in enumerate(batches):
+            new_rows, reused = upcoming.result()
+            if index + 1 < len(batches):
+                upcoming = prepare.submit(_new_person_rows, batches[index + 1], now)
+            written += _write_batch(
+                actor_id, actor, batch, new_rows, reused, area_codes, source, today, reason
             )
-        last_household = bulk.last_pk(Household)
-        bulk.insert(Household, household_rows)
-        household_ids = bulk.ids_since(Household, "number", last_household, (h.number for h in batch))
-        memberships, events, audits = [], [], []
-        for planned, row in zip(batch, household_rows, strict=True):
-            planned.household_id = household_ids[planned.number]
-            members = []
-            for person in planned.members:
-                memberships.append(
-                    {
-                        "household_id": planned.household_id,
-                        "person_id": person.person_id,
-                        "relation": person.relation,
-                        "start_date": today,
-                        "end_date": None,
-                        "start_reason": Membership.StartReason.REGISTERED,
-                        "end_reason": "",
-                    }
-                )
-                members.append(
-                    _snapshot_member(
-                        person.person_id, person.relation, today, snapshot_values[person.person_id]
-                    )
-                )
-            data = {"area": planned.area_id, "kind": planned.kind, "members": len(planned.members)}
-            area_code = area_codes[planned.area_id]
-            events.append(
+            done += len(batch)
+            if progress:
+                progress(done, total)
+    return written
+
+
+def _new_person_rows(batch: list[PlannedHousehold], now) -> tuple[list[dict], list[PlannedPerson]]:
+    """Rows for the batch's new persons, and the known persons it reuses."""
+    new_rows: list[dict] = []
+    reused: list[PlannedPerson] = []
+    for household in batch:
+        for person in household.members:
+            if person.person_id is None:
+                new_rows.append(_person_row(person, now))
+            else:
+                reused.append(person)
+    return new_rows, reused
+
+
+def _write_batch(actor_id, actor, batch, new_rows, reused, area_codes, source, today, reason) -> int:
+    """Insert one batch of new households with their persons, memberships, events and audit rows."""
+    last_person = bulk.last_pk(Person)
+    bulk.insert(Person, new_rows)
+    person_ids = bulk.ids_since(Person, "id_hash", last_person, (r["id_hash"] for r in new_rows))
+    snapshot_values = {person_ids[r["id_hash"]]: {f: r[f] for f in PERSON_FIELDS} for r in new_rows}
+    del new_rows
+    snapshot_values |= _reactivate(reused)
+    household_rows = []
+    for household in batch:
+        for person in household.members:
+            if person.person_id is None:
+                person.person_id = person_ids[person.id_hash]
+        head = next(p for p in household.members if p.relation == HEAD)
+        household_rows.append(
+            {
+                "public_id": uuid.uuid4(),
+                "number": household.number,
+                "area_id": household.area_id,
+                "kind": household.kind,
+                "lifted_year": household.lifted_year,
+                "lifted_attribute": household.lifted_attribute or "",
+                "is_active": True,
+                "head_id": head.person_id,
+                "member_count": len(household.members),
+            }
+        )
+    last_household = bulk.last_pk(Household)
+    bulk.insert(Household, household_rows)
+    household_ids = bulk.ids_since(Household, "number", last_household, (h.number for h in batch))
+    memberships, events, audits = [], [], []
+    for planned, row in zip(batch, household_rows, strict=True):
+        planned.household_id = household_ids[planned.number]
+        members = []
+        for person in planned.members:
+            memberships.append(
                 {
                     "household_id": planned.household_id,
-                    "kind": HouseholdEvent.Kind.REGISTERED,
-                    "effective_date": today,
-                    "actor_id": actor_id,
-                    "source": source,
-                    "reason": reason,
-                    "data": data,
-                    "snapshot": build_snapshot({f: row[f] for f in HOUSEHOLD_FIELDS}, area_code, members),
+                    "person_id": person.person_id,
+                    "relation": person.relation,
+                    "start_date": today,
+                    "end_date": None,
+                    "start_reason": Membership.StartReason.REGISTERED,
+                    "end_reason": "",
                 }
             )
-            audits.append(
-                {
-                    "action": f"household_{HouseholdEvent.Kind.REGISTERED}",
-                    "object_type": Household._meta.label_lower,
-                    "object_id": str(row["public_id"]),
-                    "object_label": planned.number,
-                    "area_code": area_code,
-                    "changes": {**data, "effective_date": today},
-                }
+            members.append(
+                _snapshot_member(person.person_id, person.relation, today, snapshot_values[person.person_id])
             )
-        bulk.insert(Membership, memberships)
-        bulk.insert(HouseholdEvent, events)
-        audit.record_many(actor, audits)
-        written += len(memberships)
-        done += len(batch)
-        if progress:
-            progress(done, total)
-    return written
+        data = {"area": planned.area_id, "kind": planned.kind, "members": len(planned.members)}
+        area_code = area_codes[planned.area_id]
+        events.append(
+            {
+                "household_id": planned.household_id,
+                "kind": HouseholdEvent.Kind.REGISTERED,
+                "effective_date": today,
+                "actor_id": actor_id,
+                "source": source,
+                "reason": reason,
+                "data": data,
+                "snapshot": build_snapshot({f: row[f] for f in HOUSEHOLD_FIELDS}, area_code, members),
+            }
+        )
+        audits.append(
+            {
+                "action": f"household_{HouseholdEvent.Kind.REGISTERED}",
+                "object_type": Household._meta.label_lower,
+                "object_id": str(row["public_id"]),
+                "object_label": planned.number,
+                "area_code": area_code,
+                "changes": {**data, "effective_date": today.isoformat()},  # JSON-ready: no round trip
+            }
+        )
+    bulk.insert(Membership, memberships)
+    bulk.insert(HouseholdEvent, events)
+    audit.record_many(actor, audits)
+    return len(memberships)
 
 
 def _reactivate(persons: list[PlannedPerson]) -> dict[int, dict]:
@@ -446,7 +474,7 @@ def commit_income(
     if plan.households is not None:
         households = [h for h in plan.households.selected(only_valid) if h.number not in bad]
     try:
-        with transaction.atomic():
+        with no_gc(), transaction.atomic():
             result = {}
             if plan.households is not None:
                 figures = write_households(actor, plan.households, households, progress)

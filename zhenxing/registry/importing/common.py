@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -99,6 +101,24 @@ def read_error_report(data: bytes, limit: int | None = None) -> list[RowError]:
         )
         for r in rows
     ]
+
+
+@contextlib.contextmanager
+def no_gc():
+    """Pause the cyclic garbage collector for the duration of a big import.
+
+    A 100,000-row plan is millions of small objects that live until the import ends; each full
+    collection walks all of them, and collections run ever more often as they pile up (measured: 20%
+    of the commit's CPU at 20,000 rows, more at 100,000). Memory is freed by reference counting as
+    usual; cycles, if any, are collected when the import is over.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def chunks(values: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:

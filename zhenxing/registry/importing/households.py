@@ -24,6 +24,7 @@ from zhenxing.registry.importing.common import (
     RowError,
     chunks,
     clean_phone,
+    no_gc,
     notice_for_ignored,
     parse_whole_number,
     sheet_names,
@@ -138,7 +139,8 @@ class HouseholdPlan:
 
 def read_households(data: bytes, filename: str) -> Table:
     """Parse the file (raises TableError for a file-level problem such as a missing column)."""
-    return read_table(data, filename, sheet=HOUSEHOLD_SHEET, columns=HOUSEHOLD_COLUMNS)
+    with no_gc():
+        return read_table(data, filename, sheet=HOUSEHOLD_SHEET, columns=HOUSEHOLD_COLUMNS)
 
 
 def validate_households(
@@ -177,7 +179,8 @@ def plan_households(
     if file_error:
         plan.errors.append(RowError(plan.sheet, 0, "", file_error))
         return plan
-    _Checker(plan, table, scope_area, progress).run()
+    with no_gc():
+        _Checker(plan, table, scope_area, progress).run()
     return plan
 
 

@@ -37,6 +37,7 @@ from zhenxing.registry.importing.common import (
     Progress,
     RowError,
     chunks,
+    no_gc,
     notice_for_ignored,
     parse_whole_number,
     sheet_names,
@@ -140,7 +141,8 @@ def validate_income(
     if HOUSEHOLD_SHEET in sheet_names(data, filename):
         plan.households = validate_households(data, filename, scope_area, progress, alone=False)
     try:
-        table = read_table(data, filename, sheet=INCOME_SHEET, columns=INCOME_COLUMNS)
+        with no_gc():
+            table = read_table(data, filename, sheet=INCOME_SHEET, columns=INCOME_COLUMNS)
     except TableError as e:
         plan.errors.append(RowError(INCOME_SHEET, 0, "", e.message))
         return plan
@@ -152,7 +154,8 @@ def validate_income(
             RowError(plan.sheet, 0, "", "文件中没有数据行：请在表头下方逐行填写，每户每年一行")
         )
         return plan
-    _IncomeChecker(plan, table.columns, scope_area).run(table.rows, progress)
+    with no_gc():
+        _IncomeChecker(plan, table.columns, scope_area).run(table.rows, progress)
     return plan
 
 

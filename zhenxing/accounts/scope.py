@@ -28,9 +28,10 @@ def scoped(queryset: QuerySet, user, area_field: str = "area") -> QuerySet:
     if user.area.parent_id is None:
         # The county is the root of the tree: its users see every record, so filtering would only cost.
         return queryset
-    # Ids of the areas in scope (a few dozen at most) rather than a join on the code prefix: lets the
-    # planner use each table's area index.
-    return queryset.filter(**{f"{area_field}__in": Area.objects.within(user.area).values("pk")})
+    # The literal ids of the areas in scope (a few dozen at most), not a join on the code prefix nor a
+    # subquery: only then does PostgreSQL use each table's area index (bench/bench_registry_web.py).
+    ids = list(Area.objects.within(user.area).values_list("pk", flat=True))
+    return queryset.filter(**{f"{area_field}__in": ids})
 
 
 def in_scope(user, area: Area | None) -> bool:

@@ -170,12 +170,16 @@ def filter_households(queryset: QuerySet, f: HouseholdFilter) -> QuerySet:
         queryset = queryset.filter(
             Exists(Membership.objects.filter(household=OuterRef("pk"), person__id_hash=f.id_hash))
         )
-    # Filter on area ids, not through a join on the code: the planner then walks the
-    # (area, kind, number) index instead of every household in number order (bench_registry_web).
+    # Filter on literal area ids, not a join on the code nor a subquery: only then does PostgreSQL walk
+    # the (area, kind, number) index instead of every household in number order (bench_registry_web).
     if f.village:
-        queryset = queryset.filter(area_id__in=Area.objects.filter(code=f.village).values("pk"))
+        queryset = queryset.filter(
+            area_id__in=list(Area.objects.filter(code=f.village).values_list("pk", flat=True))
+        )
     elif f.township:
-        queryset = queryset.filter(area_id__in=Area.objects.within_code(f.township).values("pk"))
+        queryset = queryset.filter(
+            area_id__in=list(Area.objects.within_code(f.township).values_list("pk", flat=True))
+        )
     if f.kind:
         queryset = queryset.filter(kind=f.kind)
     if f.monitoring_status:

@@ -9,6 +9,7 @@ from django.urls import reverse
 # htmx polling (job progress) sends this header; polls do not count as the user being active.
 POLL_HEADER = "HTTP_X_ZX_POLL"
 LAST_SEEN_KEY = "zx_last_seen"
+LAST_SEEN_RESOLUTION = 60  # seconds
 
 
 class IdleTimeoutMiddleware:
@@ -20,7 +21,9 @@ class IdleTimeoutMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated:
             now = time.time()
-            last_seen = request.session.get(LAST_SEEN_KEY, now)
+            last_seen = request.session.get(LAST_SEEN_KEY)
+            if last_seen is None:
+                request.session[LAST_SEEN_KEY] = last_seen = now
             if now - last_seen > settings.ZX_IDLE_MINUTES * 60:
                 from zhenxing.accounts.actions import record_login_event
                 from zhenxing.accounts.models import LoginEvent
@@ -32,7 +35,9 @@ class IdleTimeoutMiddleware:
                     response["HX-Redirect"] = reverse(settings.LOGIN_URL) + "?timeout=1"
                     return response
                 return redirect(f"{reverse(settings.LOGIN_URL)}?timeout=1&next={request.path}")
-            if not request.META.get(POLL_HEADER):
+            # Refresh at most once a minute: writing the session on every request costs a database
+            # write per page, and a minute is well below the idle limit's resolution that matters.
+            if not request.META.get(POLL_HEADER) and now - last_seen >= LAST_SEEN_RESOLUTION:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 

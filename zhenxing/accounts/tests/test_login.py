@@ -134,3 +134,26 @@ def test_it_does_not_redirect_to_another_site_after_login(client, cast):
         LOGIN, {"username": "zelin", "password": PASSWORD, "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_it_refreshes_the_activity_time_at_most_once_a_minute(client, cast):
+    post_login(client, "zelin", PASSWORD)
+    session = client.session
+    recent = session[LAST_SEEN_KEY] - 30
+    session[LAST_SEEN_KEY] = recent
+    session.save()
+    client.get("/")
+    assert client.session[LAST_SEEN_KEY] == recent  # 30 s ago: not rewritten
+    session = client.session
+    session[LAST_SEEN_KEY] = recent - 60
+    session.save()
+    client.get("/")
+    assert client.session[LAST_SEEN_KEY] > recent  # 90 s ago: refreshed
+
+
+@pytest.mark.django_db
+def test_it_starts_the_idle_clock_for_a_session_without_one(client, cast):
+    client.force_login(cast["township_officer"])
+    client.get("/")
+    assert LAST_SEEN_KEY in client.session

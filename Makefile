@@ -7,7 +7,7 @@ ZX_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test test-sqlite test-postgres lint system-test-deps lock bench clean
+.PHONY: demo test test-sqlite test-postgres lint system-test-deps lock bench-deps clean
 
 # --- set-up --------------------------------------------------------------------------------------
 $(BIN)/python:
@@ -62,11 +62,16 @@ test-postgres:
 	  ZX_DATABASE_URL=$(ZX_TEST_POSTGRES) $(BIN)/pytest -q; \
 	else echo "PostgreSQL 不可达（$(ZX_TEST_POSTGRES)），跳过 PostgreSQL 测试"; fi
 
+# --- benchmarks (run by hand; see bench/README.md) -------------------------------------------------
+bench-deps: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.txt
+
 # --- maintenance ---------------------------------------------------------------------------------
 lock:
 	$(PYTHON) -m venv /tmp/zx-piptools && /tmp/zx-piptools/bin/pip install --quiet pip-tools
 	cd requirements && /tmp/zx-piptools/bin/pip-compile -q --strip-extras --generate-hashes base.in -o base.txt
 	cd requirements && /tmp/zx-piptools/bin/pip-compile -q --strip-extras --generate-hashes --allow-unsafe test.in -o test.txt
+	cd requirements && /tmp/zx-piptools/bin/pip-compile -q --strip-extras --generate-hashes --allow-unsafe bench.in -o bench.txt
 
 clean:
 	rm -rf $(VENV) node_modules

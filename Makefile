@@ -54,12 +54,12 @@ lint:
 
 test-sqlite:
 	@echo "== 测试：SQLite =="
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 test-postgres:
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(ZX_TEST_POSTGRES)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== 测试：PostgreSQL ($(ZX_TEST_POSTGRES)) =="; \
-	  ZX_DATABASE_URL=$(ZX_TEST_POSTGRES) $(BIN)/pytest -q; \
+	  ZX_DATABASE_URL=$(ZX_TEST_POSTGRES) $(BIN)/pytest -q -n auto; \
 	else echo "PostgreSQL 不可达（$(ZX_TEST_POSTGRES)），跳过 PostgreSQL 测试"; fi
 
 # --- benchmarks (run by hand; see bench/README.md) -------------------------------------------------

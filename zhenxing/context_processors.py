@@ -18,6 +18,7 @@ class MenuItem:
 MENU = [
     MenuItem("工作台", "home"),
     MenuItem("农户台账", "registry:household_list", Capability.VIEW_REGISTRY, "防返贫监测"),
+    MenuItem("台账导入", "imports:index", Capability.IMPORT_REGISTRY, "防返贫监测"),
     MenuItem("项目库", "funds:project_list", Capability.VIEW_FUNDS, "衔接资金"),
     MenuItem("年度计划", "funds:plan", Capability.VIEW_FUNDS, "衔接资金"),
     MenuItem("拨付进度", "funds:progress", Capability.VIEW_FUNDS, "衔接资金"),

@@ -66,6 +66,23 @@ def attachment_kwargs(world, where):
     return {"public_id": world["attachments"][where].public_id}
 
 
+def import_check_visibility(ok: int):
+    """Import checks: importers only; each sees their own, roles with VIEW_ALL_JOBS every one."""
+
+    def expect(role, where):
+        if role not in ("district_admin", "district_officer", "township_officer"):
+            return 403
+        if role == "township_officer" and where == "outside":
+            return 404
+        return ok
+
+    return expect
+
+
+def check_kwargs(world, where):
+    return {"job_id": world["import_checks"][where].public_id}
+
+
 def job_visibility(ok: int, retry: bool = False):
     """Owner (the village cadre inside / outsider) and VIEW_ALL_JOBS roles see a job; retry is owner or admin."""
 
@@ -213,6 +230,19 @@ ACCESS: dict[str, Access] = {
         f"registry:{name}": Access(capability=Capability.EDIT_REGISTRY, kwargs=household_kwargs)
         for name in REGISTRY_FORMS
     },
+    "imports:index": Access(capability=Capability.IMPORT_REGISTRY),
+    "imports:template": Access(
+        capability=Capability.IMPORT_REGISTRY, kwargs=lambda w, x: {"kind": "households"}, area_scoped=False
+    ),
+    "imports:upload": Access(
+        method="POST",
+        capability=Capability.IMPORT_REGISTRY,
+        kwargs=lambda w, x: {"kind": "households"},
+        area_scoped=False,
+    ),  # no file: the page again with the form's error
+    "imports:preview": Access(kwargs=check_kwargs, expect=import_check_visibility(200)),
+    "imports:errors": Access(kwargs=check_kwargs, expect=import_check_visibility(200)),
+    "imports:commit": Access(method="POST", kwargs=check_kwargs, expect=import_check_visibility(302)),
     # Funds: readers are every staff role but the department clerk; managers the district admin and
     # district officer; project pages look the project up before the role check (outside → 404).
     "funds:project_list": Access(roles=FUNDS_READERS),
@@ -313,6 +343,19 @@ def world(request, cast, village, other_village, settings, tmp_path):
                 path.parent.mkdir(parents=True)
                 path.write_bytes(b"result")
             jobs[(where, status)] = job
+    import_checks = {}
+    for where, owner, area in (
+        ("inside", cast["township_officer"], village.parent),
+        ("outside", cast["outside_township_officer"], other_village.parent),
+    ):
+        check = Job.objects.create(
+            kind="registry.validate_import", status=Status.SUCCEEDED, created_by=owner, area=area, attempts=1
+        )
+        check.result_file, check.result_name = f"jobs/{check.public_id}/错误报告.xlsx", "错误报告.xlsx"
+        check.save(update_fields=["result_file", "result_name"])
+        (Path(tmp_path) / check.result_file).parent.mkdir(parents=True)
+        (Path(tmp_path) / check.result_file).write_bytes(b"report")
+        import_checks[where] = check
     attachments = {
         "inside": store_attachment(cast["village_cadre"], ("a.png", PNG), village, "photo"),
         "outside": store_attachment(cast["outside_village_cadre"], ("b.png", PNG), other_village, "photo"),
@@ -347,6 +390,7 @@ def world(request, cast, village, other_village, settings, tmp_path):
         "attachments": attachments,
         "audit_entry": entry,
         "households": households,
+        "import_checks": import_checks,
         "funds": funds_world(cast, village, other_village) if name.startswith("funds:") else None,
     }
 

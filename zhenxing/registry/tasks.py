@@ -76,7 +76,11 @@ def _check(ctx):
 def validate_import(job, ctx) -> dict:
     """Check the whole file; nothing is written. The preview page reads the summary and the report."""
     kind, plan, errors = _check(ctx)
-    return {"kind": importing.KINDS[kind], **plan.summary(), "notices": "；".join(importing.all_notices(plan))}
+    return {
+        "kind": importing.KINDS[kind],
+        **plan.summary(),
+        "notices": "；".join(importing.all_notices(plan)),
+    }
 
 
 @job_handler(COMMIT_IMPORT, "导入农户数据（户籍成员/家庭收入）", result_labels=COMMIT_LABELS)

@@ -1,6 +1,7 @@
 """`record_many`: many rows appended to the hash chain at once, exactly as `record` would write them."""
 
 import datetime
+from types import SimpleNamespace
 
 import pytest
 from django.db import transaction
@@ -93,10 +94,12 @@ def test_it_continues_the_chain_and_writes_nothing_for_no_rows(cast, village, fr
     assert (last.id, last.prev_hash, last.actor_id, last.actor_username) == (2, first.hash, None, "")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_it_must_run_inside_the_actions_transaction(village):
-    with pytest.raises(RuntimeError):
+def test_it_must_run_inside_the_actions_transaction(village, monkeypatch):
+    # The test itself runs in a transaction: pretend the connection is outside one.
+    monkeypatch.setattr(audit.transaction, "get_connection", lambda: SimpleNamespace(in_atomic_block=False))
+    with pytest.raises(RuntimeError, match="audit.record_many must run inside the action's transaction"):
         audit.record_many(None, rows(village, 1))
+    monkeypatch.undo()
     assert AuditEntry.objects.count() == 0
 
 

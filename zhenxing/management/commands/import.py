@@ -76,7 +76,9 @@ class Command(BaseCommand):
 
         plan = validate_projects(path.read_bytes(), path.name, actor.area)
         for e in plan.errors:
-            self.stderr.write(f"{f'第{e.row}行 ' if e.row else ''}{e.column + '：' if e.column else ''}{e.reason}")
+            self.stderr.write(
+                f"{f'第{e.row}行 ' if e.row else ''}{e.column + '：' if e.column else ''}{e.reason}"
+            )
         if not plan.is_valid:
             raise CommandError(f"文件有{len(plan.errors)}处错误，未导入任何数据")
         try:

@@ -55,13 +55,17 @@ def run_jobs() -> None:
 
 def upload(page, live_server, name: str, data: bytes) -> None:
     page.goto(live_server.url + "/imports/")
-    page.set_input_files("#id_households_file", files=[{"name": name, "mimeType": "text/csv", "buffer": data}])
+    page.set_input_files(
+        "#id_households_file", files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
+    )
     page.click("form[action$='/upload/households/'] button")
     page.wait_for_url("**/imports/*-*/")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_imports_a_file_with_errors_then_the_fixed_file(page, live_server, cast, village, settings, tmp_path):
+def test_it_imports_a_file_with_errors_then_the_fixed_file(
+    page, live_server, cast, village, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     page.goto(live_server.url + "/accounts/login/")
     page.fill("input[name=username]", "admin")

@@ -45,7 +45,9 @@ def test_it_computes_and_commits_yearly_incomes_with_history(cast, county, regis
     rows = [income("H001", 2023), income("H001", 2024, 人均纯收入="8166.67"), income("H002", 2024)]
     plan = check(rows, county)
     assert plan.errors == []
-    assert [(i.number, i.year, i.household_size, i.net_income, i.net_income_per_capita) for i in plan.incomes] == [
+    assert [
+        (i.number, i.year, i.household_size, i.net_income, i.net_income_per_capita) for i in plan.incomes
+    ] == [
         ("H001", 2023, 3, Decimal("24500.00"), Decimal("8166.67")),
         ("H001", 2024, 3, Decimal("24500.00"), Decimal("8166.67")),
         ("H002", 2024, 1, Decimal("24500.00"), Decimal("24500.00")),
@@ -137,7 +139,9 @@ def test_it_reports_every_income_error_class(county, registered):
 
 
 def test_it_accepts_a_per_capita_within_one_yuan(county, registered):
-    plan = check([income("H001", 2024, 人均纯收入="8167.60"), income("H002", 2024, 人均纯收入="24499.00")], county)
+    plan = check(
+        [income("H001", 2024, 人均纯收入="8167.60"), income("H002", 2024, 人均纯收入="24499.00")], county
+    )
     assert plan.errors == []
 
 
@@ -214,7 +218,9 @@ def test_errors_in_the_household_sheet_block_that_households_income(cast, county
 
 
 def test_it_updates_a_changed_year_and_skips_an_unchanged_one(cast, county, registered):
-    importing.commit_income(cast["district_admin"], check([income("H001", 2023), income("H001", 2024)], county))
+    importing.commit_income(
+        cast["district_admin"], check([income("H001", 2023), income("H001", 2024)], county)
+    )
     events = HouseholdEvent.objects.count()
     plan = check([income("H001", 2023), income("H001", 2024, 工资性收入="23000")], county)
     assert [i.action for i in plan.incomes] == ["unchanged", "update"]

@@ -65,13 +65,26 @@ def test_the_households_template_has_drop_downs_from_current_codes(client, cast)
     assert book.sheetnames[:2] == ["户籍成员", "填写说明"]
     sheet = book["户籍成员"]
     assert [c.value for c in sheet[1]] == importing.HOUSEHOLD_HEADERS
-    formulas = {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv.formula1 for dv in sheet.data_validations.dataValidation}
+    formulas = {
+        str(dv.sqref).split(":")[0].rstrip("0123456789"): dv.formula1
+        for dv in sheet.data_validations.dataValidation
+    }
     assert formulas["D"] == '"脱贫户,一般农户"'  # 户类型
     assert formulas["P"] == '"省外务工,省内县外务工,县内务工,乡镇内务工,未务工"'  # 务工状况
     assert formulas["I"] == '"' + ",".join(importing.codes.current_labels("relation")) + '"'  # 与户主关系
     assert formulas["I"].startswith('"户主,配偶,之子,') and formulas["I"].count(",") == 27
-    income = load_workbook(io.BytesIO(client.get(reverse("imports:template", kwargs={"kind": "income"})).content))
-    assert [c.value for c in income["家庭收入"][1]][:7] == ["户编号", "年度", "工资性收入", "生产经营性收入", "财产性收入", "转移性收入", "生产经营性支出"]
+    income = load_workbook(
+        io.BytesIO(client.get(reverse("imports:template", kwargs={"kind": "income"})).content)
+    )
+    assert [c.value for c in income["家庭收入"][1]][:7] == [
+        "户编号",
+        "年度",
+        "工资性收入",
+        "生产经营性收入",
+        "财产性收入",
+        "转移性收入",
+        "生产经营性支出",
+    ]
     assert client.get(reverse("imports:template", kwargs={"kind": "cars"})).status_code == 404
 
 
@@ -153,7 +166,9 @@ def test_the_commit_job_checks_again_and_refuses_a_file_that_became_wrong(client
     check = Job.objects.get(kind=VALIDATE_IMPORT)
     client.post(reverse("imports:commit", kwargs={"job_id": check.public_id}), {"mode": "all"})
     # Meanwhile another import registers the same head elsewhere.
-    plan = importing.validate_households(csv_file([member("H777", family()[0]["公民身份号码"])]), "x.csv", village)
+    plan = importing.validate_households(
+        csv_file([member("H777", family()[0]["公民身份号码"])]), "x.csv", village
+    )
     importing.commit_households(cast["district_admin"], plan)
     run_worker()
     job = Job.objects.get(kind=COMMIT_IMPORT)
@@ -178,13 +193,15 @@ def test_someone_elses_check_is_not_found(client, cast, village):
 def test_the_error_report_neutralises_formulas(county, village):
     """A sheet named "=1+2" (the only sheet, so it is read) comes back as text in the report."""
     plan = importing.validate_households(
-        xlsx_file({"=1+2": [member("H001", wrong_check_digit(OTHER_HEAD), 姓名="@SUM(A1)")]}), "x.xlsx", county
+        xlsx_file({"=1+2": [member("H001", wrong_check_digit(OTHER_HEAD), 姓名="@SUM(A1)")]}),
+        "x.xlsx",
+        county,
     )
     errors = [e for e in plan.errors]
-    errors.append(importing.RowError("=HYPERLINK(\"x\")", 3, "+列", "-1"))
+    errors.append(importing.RowError('=HYPERLINK("x")', 3, "+列", "-1"))
     sheet = load_workbook(io.BytesIO(importing.error_report(errors))).active
     assert [c.value for c in sheet[2]][:1] == ["'=1+2"]
-    assert [c.value for c in sheet[3]] == ["'=HYPERLINK(\"x\")", 3, "'+列", "'-1"]
+    assert [c.value for c in sheet[3]] == ['\'=HYPERLINK("x")', 3, "'+列", "'-1"]
     assert all(c.data_type == "s" for c in sheet[3] if c.column != 2)
     back = importing.read_error_report(importing.error_report(errors))
-    assert [(e.sheet, e.row, e.column, e.reason) for e in back][-1] == ("=HYPERLINK(\"x\")", 3, "+列", "-1")
+    assert [(e.sheet, e.row, e.column, e.reason) for e in back][-1] == ('=HYPERLINK("x")', 3, "+列", "-1")

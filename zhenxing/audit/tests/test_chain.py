@@ -167,7 +167,7 @@ def test_it_refuses_to_delete_an_entry(cast):
     assert AuditEntry.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_it_refuses_to_record_outside_a_transaction():
     with pytest.raises(RuntimeError, match="audit.record must run inside the action's transaction"):
         audit.record(None, "orphan", object_type="tests.thing")

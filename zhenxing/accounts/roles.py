@@ -58,7 +58,9 @@ class Capability(StrEnum):
     VIEW_REGISTRY = "view_registry"  # households, members, incomes in scope
     EDIT_REGISTRY = "edit_registry"  # member changes, head, split/merge/move, incomes
     IMPORT_REGISTRY = "import_registry"  # 户籍成员 / 家庭收入 imports within scope
-    VIEW_FUNDS = "view_funds"  # project library, plans, progress, assets, PV (funds/permissions.py decides writes)
+    VIEW_FUNDS = (
+        "view_funds"  # project library, plans, progress, assets, PV (funds/permissions.py decides writes)
+    )
 
 
 _STAFF = {Capability.VIEW_POLICY, Capability.VIEW_AREAS, Capability.VIEW_REGISTRY, Capability.VIEW_FUNDS}

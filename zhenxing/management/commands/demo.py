@@ -60,7 +60,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--households", type=int, default=30000, help="演示农户数（默认30000户，约9万人；可调小以加快首次准备）"
+            "--households",
+            type=int,
+            default=30000,
+            help="演示农户数（默认30000户，约9万人；可调小以加快首次准备）",
         )
 
     def handle(self, *args, **options):

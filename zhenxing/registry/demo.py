@@ -30,29 +30,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from zhenxing.lib import idnumbers, tabular
+from zhenxing.registry.importing.columns import HOUSEHOLD_HEADERS
 
 PERSON_SHEET = "户籍成员"
 INCOME_SHEET = "家庭收入"
-PERSON_HEADERS = [
-    "户编号",
-    "人编号",
-    "行政区划代码",
-    "户类型",
-    "脱贫属性",
-    "脱贫年度",
-    "姓名",
-    "公民身份号码",
-    "与户主关系",
-    "民族",
-    "政治面貌",
-    "文化程度",
-    "在校生状况",
-    "健康状况",
-    "劳动能力",
-    "务工状况",
-    "务工时间(月)",
-    "联系电话",
-]
+PERSON_HEADERS = HOUSEHOLD_HEADERS  # the import template's columns, in order
 INCOME_HEADERS = [
     "户编号",
     "年度",

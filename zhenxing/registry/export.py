@@ -25,6 +25,7 @@ from zhenxing.lib import personal
 from zhenxing.lib.tabular import SheetSpec, write_xlsx
 from zhenxing.registry.actions import record_full_export
 from zhenxing.registry.history import INCOME_FIELDS
+from zhenxing.registry.importing.columns import HOUSEHOLD_HEADERS
 from zhenxing.registry.models import (
     HEAD,
     Household,
@@ -46,25 +47,8 @@ CHUNK_SIZE = 2000
 
 MEMBER_SHEET = "户籍成员"
 INCOME_SHEET = "家庭收入"
-MEMBER_HEADERS = [
-    "户编号",
-    "人编号",
-    "行政区划代码",
-    "户类型",
-    "脱贫年度",
-    "姓名",
-    "公民身份号码",
-    "与户主关系",
-    "民族",
-    "政治面貌",
-    "文化程度",
-    "在校生状况",
-    "健康状况",
-    "劳动能力",
-    "务工状况",
-    "务工时间(月)",
-    "联系电话",
-]
+# The import template's columns, so an export re-imports cleanly (脱贫属性 included).
+MEMBER_HEADERS = HOUSEHOLD_HEADERS
 INCOME_HEADERS = [
     "户编号",
     "年度",
@@ -123,7 +107,7 @@ def _person_cells(person: Person, full: bool) -> tuple[str, str]:
 
 
 def _member_row(
-    number, area_code, kind, lifted_year, person: Person, relation, values: dict, full: bool
+    number, area_code, kind, lifted_attribute, lifted_year, person: Person, relation, values: dict, full: bool
 ) -> list:
     id_number, phone = _person_cells(person, full)
     return [
@@ -131,6 +115,7 @@ def _member_row(
         person.external_id,
         area_code,
         KIND_LABELS.get(kind, kind),
+        lifted_attribute,
         lifted_year,
         person.name,
         id_number,
@@ -174,7 +159,17 @@ def _current_members(households: QuerySet, full: bool, result: ExportResult) -> 
             last = h.pk
         values = {f: getattr(m.person, f) for f in _VALUE_FIELDS}
         result.rows += 1
-        yield _member_row(h.number, h.area.code, h.kind, h.lifted_year, m.person, m.relation, values, full)
+        yield _member_row(
+            h.number,
+            h.area.code,
+            h.kind,
+            h.lifted_attribute,
+            h.lifted_year,
+            m.person,
+            m.relation,
+            values,
+            full,
+        )
 
 
 def _household_chunks(households: QuerySet) -> Iterator[list[tuple[int, str]]]:
@@ -196,6 +191,7 @@ def _members_as_of(
     (one query) and the persons in them (one query)."""
     latest = (
         HouseholdEvent.objects.filter(household=OuterRef("pk"), effective_date__lte=day)
+        .exclude(kind=HouseholdEvent.Kind.INCOME_RECORDED)  # as in history.state_on
         .order_by("-effective_date", "-id")
         .values("pk")[:1]
     )
@@ -225,6 +221,7 @@ def _members_as_of(
                     number,
                     h["area_code"],
                     h["kind"],
+                    h.get("lifted_attribute", ""),
                     h["lifted_year"],
                     persons[m["person"]],
                     m["relation"],

@@ -88,20 +88,20 @@ def test_it_exports_members_and_incomes_with_the_import_template_headers_masked(
     assert list(book) == ["户籍成员", "家庭收入"]
     members, incomes = book["户籍成员"], book["家庭收入"]
     assert members[0] == (
-        "户编号", "人编号", "行政区划代码", "户类型", "脱贫年度", "姓名", "公民身份号码", "与户主关系", "民族", "政治面貌",
+        "户编号", "人编号", "行政区划代码", "户类型", "脱贫属性", "脱贫年度", "姓名", "公民身份号码", "与户主关系", "民族", "政治面貌",
         "文化程度", "在校生状况", "健康状况", "劳动能力", "务工状况", "务工时间(月)", "联系电话",
     )  # fmt: skip
     zhang = Person.objects.get(name="张三")
     assert members[1] == (
-        "H001", "P-001", "420704100201", "一般农户", None, "张三", zhang.id_masked, "户主", "汉族", None,
+        "H001", "P-001", "420704100201", "一般农户", None, None, "张三", zhang.id_masked, "户主", "汉族", None,
         None, None, "健康", "普通劳动力", None, None, "138****5678",
     )  # fmt: skip
-    assert [(r[0], r[5], r[7], r[12]) for r in members[2:]] == [
+    assert [(r[0], r[6], r[8], r[13]) for r in members[2:]] == [
         ("H001", "'" + INJECTION, "配偶", "长期慢性病,残疾"),
         ("H001", "张小宝", "之子", "健康"),
         ("H002", "王五", "户主", "健康"),
     ]
-    assert members[4][3:5] == ("脱贫户", 2016)
+    assert (members[4][3], members[4][5]) == ("脱贫户", 2016)
     assert all(id_number(n) not in str(members) for n in (1, 10))
     assert incomes == [
         ("户编号", "年度", "工资性收入", "生产经营性收入", "财产性收入", "转移性收入", "生产经营性支出", "人均纯收入", "理赔收入", "合规自付支出"),
@@ -124,7 +124,7 @@ def test_it_exports_full_numbers_only_on_request_and_audits_it(client, cast, wor
     client.force_login(cast["township_officer"])
     before = AuditEntry.objects.count()
     book = sheets(client.get(URL, {"full": "1", "kind": "ordinary"}))
-    assert [(r[6], r[16]) for r in book["户籍成员"][1:]] == [
+    assert [(r[7], r[17]) for r in book["户籍成员"][1:]] == [
         (id_number(1), "13812345678"),
         (id_number(2, female=True), None),
         (id_number(3, born=D(2024, 3, 1)), None),
@@ -166,16 +166,16 @@ def test_it_exports_the_households_as_of_a_date(client, cast, world):
     actions.remove_member(cadre, world["h1"], Person.objects.get(name="张小宝"), "death", TODAY)
     client.force_login(cadre)
     book = sheets(client.get(URL, {"as_of": "2024-02-01"}))
-    assert [(r[0], r[5], r[7]) for r in book["户籍成员"][1:]] == [
+    assert [(r[0], r[6], r[8]) for r in book["户籍成员"][1:]] == [
         ("H001", "张三", "户主"),
         ("H001", "'" + INJECTION, "配偶"),
         ("H002", "王五", "户主"),
     ]
     assert book["家庭收入"][1:] == []  # the 2024 income was recorded later
     now = sheets(client.get(URL))
-    assert [r[5] for r in now["户籍成员"][1:]] == ["张三", "'" + INJECTION, "王五"]
+    assert [r[6] for r in now["户籍成员"][1:]] == ["张三", "'" + INJECTION, "王五"]
     on_birth = sheets(client.get(URL, {"as_of": "2024-03-01"}))
-    assert [r[5] for r in on_birth["户籍成员"][1:]][-2:] == ["张小宝", "王五"]
+    assert [r[6] for r in on_birth["户籍成员"][1:]][-2:] == ["张小宝", "王五"]
     before_registration = sheets(client.get(URL, {"as_of": "2023-05-31"}))
     assert before_registration["户籍成员"][1:] == []
 
@@ -198,7 +198,7 @@ def test_it_exports_a_large_list_as_a_job(client, cast, world, monkeypatch, tmp_
     assert job.result_has_personal_data is True
     workbook = load_workbook(tmp_path / job.result_file, read_only=True)
     rows = list(workbook["户籍成员"].iter_rows(values_only=True))
-    assert [r[6] for r in rows[1:]] == [
+    assert [r[7] for r in rows[1:]] == [
         id_number(1),
         id_number(2, female=True),
         id_number(3, born=D(2024, 3, 1)),
@@ -228,3 +228,83 @@ def test_it_sends_a_bad_as_of_date_back_to_the_list(client, cast, world):
     assert response.status_code == 302
     assert response["Location"] == "/registry/?kind=lifted"
     assert "日期“2024-02-30”格式不对" in client.get(response["Location"]).content.decode()
+
+
+def test_it_exports_the_lifted_attribute_so_the_file_reimports_unchanged(client, cast, village):
+    """Regression: the export left out 脱贫属性, so re-importing it blanked the attribute."""
+    import datetime as dt
+
+    from zhenxing.registry import actions as registry_actions
+
+    registry_actions.register_household(
+        cast["district_admin"],
+        registry_actions.HouseholdData(
+            number="H-ATTR",
+            area_id=village.pk,
+            kind="lifted",
+            lifted_year=2016,
+            lifted_attribute="低保脱贫户",
+            members=[
+                registry_actions.PersonData(
+                    id_number=id_number(7),
+                    name="刘七",
+                    relation="户主",
+                    health="健康",
+                    labour_capacity="普通劳动力",
+                )
+            ],
+        ),
+        dt.date(2024, 1, 1),
+    )
+    client.force_login(cast["district_admin"])
+    response = client.get(URL)
+    members = sheets(response)["户籍成员"]
+    row = next(r for r in members if r[0] == "H-ATTR")
+    assert row[3:6] == ("脱贫户", "低保脱贫户", 2016)
+
+
+def test_it_exports_as_of_today_a_death_entered_after_an_income_record(client, cast, village):
+    """Regression: the as-of export took the income event's (older) make-up over a later-entered death."""
+    import datetime as dt
+
+    from zhenxing.registry import actions as registry_actions
+    from zhenxing.registry.models import Membership
+
+    admin = cast["district_admin"]
+    household = registry_actions.register_household(
+        admin,
+        registry_actions.HouseholdData(
+            number="H-ASOF",
+            area_id=village.pk,
+            kind="ordinary",
+            members=[
+                registry_actions.PersonData(
+                    id_number=id_number(8),
+                    name="户主丙",
+                    relation="户主",
+                    health="健康",
+                    labour_capacity="普通劳动力",
+                ),
+                registry_actions.PersonData(
+                    id_number=id_number(9),
+                    name="老人丁",
+                    relation="之父",
+                    health="健康",
+                    labour_capacity="无劳动力",
+                ),
+            ],
+        ),
+        dt.date(2024, 1, 1),
+    )
+    amounts = {
+        "wage_income": "20000", "business_income": "0", "property_income": "0",
+        "transfer_income": "0", "production_costs": "0",
+    }  # fmt: skip
+    registry_actions.record_income(admin, household, 2024, amounts)
+    elder = Membership.objects.get(household=household, relation="之父").person
+    registry_actions.remove_member(
+        admin, household, elder, Membership.EndReason.DEATH, dt.date.today() - dt.timedelta(days=2)
+    )
+    client.force_login(admin)
+    members = sheets(client.get(URL, {"as_of": dt.date.today().isoformat()}))["户籍成员"]
+    assert [r[6] for r in members if r[0] == "H-ASOF"] == ["户主丙"]

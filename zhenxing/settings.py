@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "zhenxing.jobs",
     "zhenxing.attachments",
     "zhenxing.registry",
+    "zhenxing.cases",
     "zhenxing.funds",
 ]
 

@@ -58,26 +58,55 @@ class Capability(StrEnum):
     VIEW_REGISTRY = "view_registry"  # households, members, incomes in scope
     EDIT_REGISTRY = "edit_registry"  # member changes, head, split/merge/move, incomes
     IMPORT_REGISTRY = "import_registry"  # 户籍成员 / 家庭收入 imports within scope
+    VIEW_CASES = "view_cases"  # leads, cases, measures, visits, boards in scope
+    RECORD_CASES = "record_cases"  # leads, village steps, measures, visits, discrepancy notes
+    REVIEW_CASES_TOWNSHIP = "review_cases_township"  # 乡镇审核, announcements
+    APPROVE_CASES_COUNTY = "approve_cases_county"  # 县级审定, announcements, rollback
     VIEW_FUNDS = (
         "view_funds"  # project library, plans, progress, assets, PV (funds/permissions.py decides writes)
     )
 
 
-_STAFF = {Capability.VIEW_POLICY, Capability.VIEW_AREAS, Capability.VIEW_REGISTRY, Capability.VIEW_FUNDS}
+_STAFF = {
+    Capability.VIEW_POLICY,
+    Capability.VIEW_AREAS,
+    Capability.VIEW_REGISTRY,
+    Capability.VIEW_FUNDS,
+    Capability.VIEW_CASES,
+}
 _REGISTRY_WRITE = {Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY}
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.DISTRICT_ADMIN: frozenset(Capability),
     Role.DISTRICT_OFFICER: frozenset(
         _STAFF
         | _REGISTRY_WRITE
-        | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.VIEW_ALL_JOBS, Capability.UPLOAD_ATTACHMENTS}
+        | {
+            Capability.VIEW_FULL_PERSONAL_DATA,
+            Capability.VIEW_ALL_JOBS,
+            Capability.UPLOAD_ATTACHMENTS,
+            Capability.RECORD_CASES,
+            Capability.APPROVE_CASES_COUNTY,
+        }
     ),
     Role.DEPARTMENT_CLERK: frozenset({Capability.VIEW_POLICY}),
     Role.TOWNSHIP_OFFICER: frozenset(
-        _STAFF | _REGISTRY_WRITE | {Capability.VIEW_FULL_PERSONAL_DATA, Capability.UPLOAD_ATTACHMENTS}
+        _STAFF
+        | _REGISTRY_WRITE
+        | {
+            Capability.VIEW_FULL_PERSONAL_DATA,
+            Capability.UPLOAD_ATTACHMENTS,
+            Capability.RECORD_CASES,
+            Capability.REVIEW_CASES_TOWNSHIP,
+        }
     ),
     Role.VILLAGE_CADRE: frozenset(
-        _STAFF | {Capability.EDIT_REGISTRY, Capability.VIEW_FULL_PERSONAL_DATA, Capability.UPLOAD_ATTACHMENTS}
+        _STAFF
+        | {
+            Capability.EDIT_REGISTRY,
+            Capability.VIEW_FULL_PERSONAL_DATA,
+            Capability.UPLOAD_ATTACHMENTS,
+            Capability.RECORD_CASES,
+        }
     ),
     Role.INSPECTOR: frozenset(
         _STAFF

@@ -262,6 +262,16 @@ PARAMETERS: list[Parameter] = [
         2, minimum=1, maximum=60,
     ),
     Parameter(
+        "announcement_workdays", "公告时限", DEADLINES, INTEGER, "个工作日",
+        "县级审定后发布公告并完成系统标注的时限。",
+        2, minimum=1, maximum=60,
+    ),
+    Parameter(
+        "visit_interval_days", "监测户走访频次", DEADLINES, INTEGER, "天",
+        "帮扶责任人对监测户（含风险消除户中仍在落实措施的户）至少每隔此天数走访一次，逾期列入待办。",
+        30, minimum=1, maximum=366,
+    ),
+    Parameter(
         "warning_verification_workdays", "预警核实时限", DEADLINES, INTEGER, "个工作日",
         "部门筛查预警下发后乡镇、村完成核实并登记结果的时限。",
         5, minimum=1, maximum=60,

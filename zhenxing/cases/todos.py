@@ -1,0 +1,1 @@
+"""To-do providers of monitoring cases (filled in below)."""

@@ -4,6 +4,9 @@ Areas: the county and its 14 townships come from the shipped data migration; the
 demo villages 420704100201 (泽林镇) and 420704101201 (杜山镇).
 """
 
+import os
+import shutil
+
 import pytest
 
 from zhenxing.accounts.models import User
@@ -101,3 +104,51 @@ def cast(county, township, village, other_township, other_village) -> dict[str, 
 def admin_client(client, cast):
     client.force_login(cast["district_admin"])
     return client
+
+
+# --- browser tests: real Chromium (Debian's /usr/bin/chromium) driven by Playwright ------------------
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason="需要 Chromium（make test 以 root 运行时自动安装）"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the tests are plain set-up.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def login(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form (signing out whoever was signed in) and wait for the home page."""
+    page.context.clear_cookies()
+    page.goto(base_url + "/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(base_url + "/")

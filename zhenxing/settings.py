@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "zhenxing.attachments",
     "zhenxing.registry",
     "zhenxing.cases",
+    "zhenxing.screening",
     "zhenxing.funds",
 ]
 

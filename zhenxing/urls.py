@@ -13,5 +13,8 @@ urlpatterns = [
     path("files/", include("zhenxing.attachments.urls")),
     path("registry/", include("zhenxing.registry.urls")),
     path("imports/", include("zhenxing.registry.import_urls")),
+    path("cases/", include("zhenxing.cases.urls")),
+    path("screening/", include("zhenxing.screening.urls")),
+    path("api/v1/", include("zhenxing.screening.api_urls")),
     path("funds/", include("zhenxing.funds.urls")),
 ]

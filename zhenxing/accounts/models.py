@@ -1,5 +1,8 @@
 """Users (one role, one area), and the login log."""
 
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
@@ -85,3 +88,22 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_kind_display()}"
+
+
+class ApiToken(models.Model):
+    """A department system's key for `/api/v1/`; only its hash is stored (the key is shown once)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField("用途", max_length=60)
+    key_hash = models.CharField("密钥哈希", max_length=64, unique=True)
+    prefix = models.CharField("密钥前缀", max_length=8)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    revoked_at = models.DateTimeField("停用时间", null=True, blank=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口密钥"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.prefix}…）"

@@ -62,6 +62,10 @@ class Capability(StrEnum):
     RECORD_CASES = "record_cases"  # leads, village steps, measures, visits, discrepancy notes
     REVIEW_CASES_TOWNSHIP = "review_cases_township"  # 乡镇审核, announcements
     APPROVE_CASES_COUNTY = "approve_cases_county"  # 县级审定, announcements, rollback
+    VIEW_SCREENING_RUNS = "view_screening_runs"  # screening runs: counts per rule, logs (start: district)
+    VIEW_FEEDS = (
+        "view_feeds"  # department feed uploads (clerks: their department's; screening/permissions.py)
+    )
     VIEW_FUNDS = (
         "view_funds"  # project library, plans, progress, assets, PV (funds/permissions.py decides writes)
     )
@@ -86,9 +90,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.UPLOAD_ATTACHMENTS,
             Capability.RECORD_CASES,
             Capability.APPROVE_CASES_COUNTY,
+            Capability.VIEW_FEEDS,
+            Capability.VIEW_SCREENING_RUNS,
         }
     ),
-    Role.DEPARTMENT_CLERK: frozenset({Capability.VIEW_POLICY}),
+    Role.DEPARTMENT_CLERK: frozenset({Capability.VIEW_POLICY, Capability.VIEW_FEEDS}),
     Role.TOWNSHIP_OFFICER: frozenset(
         _STAFF
         | _REGISTRY_WRITE
@@ -115,6 +121,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_USERS,
             Capability.VIEW_FULL_PERSONAL_DATA,
             Capability.VIEW_ALL_JOBS,
+            Capability.VIEW_FEEDS,
+            Capability.VIEW_SCREENING_RUNS,
         }
     ),
 }

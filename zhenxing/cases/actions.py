@@ -189,12 +189,14 @@ def _numbered(model, prefix: str, instance) -> None:
     model.objects.filter(pk=instance.pk).update(number=instance.number)
 
 
-def _actors(case: Case) -> set[int]:
-    """Users who took a step of the case's current procedure round (they may not approve it)."""
+def _actors(case: Case, step: str) -> set[int]:
+    """Users who took a step of the case's current procedure round before `step` (they may not approve
+    it). The approver's own earlier decisions at `step` (a return, an approval before a county return)
+    are not a submission and do not count."""
     return set(
-        StepRecord.objects.filter(case=case, procedure=case.procedure, round=case.round).values_list(
-            "actor_id", flat=True
-        )
+        StepRecord.objects.filter(case=case, procedure=case.procedure, round=case.round)
+        .exclude(step=step)
+        .values_list("actor_id", flat=True)
     )
 
 
@@ -263,6 +265,7 @@ def _close_lead(lead: Lead, status: str, actor, day, reason="", case=None) -> No
         status=status, closed_on=day, closed_reason=reason[:300], closed_by=actor, case=case
     )
     if count != 1:
+        lead.refresh_from_db(fields=["status"])  # name the state it is in now, not the caller's copy
         raise ValidationError(f"线索{lead.number}已处理（{lead.get_status_display()}），不能再次处理")
     lead.refresh_from_db()
 
@@ -728,7 +731,7 @@ def township_review(actor, case: Case, *, approve: bool, reason: str, reviewed_o
         case = _lock(case)
         _expect(case, case.procedure, Step.TOWNSHIP, "乡镇审核")
         _date(reviewed_on, "审核日期", not_before=case.stage_since, what="公示结束或报送日期")
-        if actor.pk in _actors(case):
+        if actor.pk in _actors(case, Step.TOWNSHIP):
             raise ValidationError(SELF_APPROVAL)
         policy = policy_for(reviewed_on.year)
         if approve:
@@ -776,7 +779,7 @@ def county_decision(actor, case: Case, *, decision: str, reason: str, decided_on
         case = _lock(case)
         _expect(case, case.procedure, Step.COUNTY, "县级审定")
         _date(decided_on, "审定日期", not_before=case.stage_since, what="乡镇审核日期")
-        if actor.pk in _actors(case):
+        if actor.pk in _actors(case, Step.COUNTY):
             raise ValidationError(SELF_APPROVAL)
         policy = policy_for(decided_on.year)
         if decision == APPROVE:

@@ -251,7 +251,9 @@ class StepRecord(models.Model):
     acted_on = models.DateField("办理日期")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField("意见/原因", max_length=500, blank=True)
-    data = models.JSONField("办理内容", default=dict)  # figures and dates; no names or ID numbers
+    data = models.JSONField(
+        "办理内容", default=dict
+    )  # figures, dates, the signer of a consent; no ID numbers
     attachments = models.ManyToManyField(Attachment, blank=True, related_name="+")
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
 

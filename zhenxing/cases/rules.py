@@ -122,7 +122,8 @@ NO_LABOUR_REASON = "该户没有有劳动能力的成员（整户无劳动力）
 
 
 def elimination_criteria(case, today: datetime.date) -> list[Criterion]:
-    """Rules 20–22 and the national criteria, each with its value, for the case as of `today`."""
+    """Rules 20–22 and the national criteria, each with its value, for the case as of `today`: measures
+    started, incomes of years and verification visits after `today` do not count."""
     from zhenxing.cases.models import CARRIED_OUT, Lead, LeadStatus
     from zhenxing.policy.resolve import policy_for
     from zhenxing.registry.models import IncomeYear
@@ -143,12 +144,14 @@ def elimination_criteria(case, today: datetime.date) -> list[Criterion]:
             f"不少于{min_months}个月（政策规则20）",
         )
     )
-    carried = case.measures.filter(status__in=CARRIED_OUT).count()
+    carried = case.measures.filter(status__in=CARRIED_OUT, start_date__lte=today).count()
     result.append(
         Criterion("measures", "落实帮扶措施", carried >= 1, f"已落实{carried}项", "至少一项（政策规则20）")
     )
 
-    income = IncomeYear.objects.filter(household=case.household).order_by("-year").first()
+    income = (
+        IncomeYear.objects.filter(household=case.household, year__lte=today.year).order_by("-year").first()
+    )
     if income is None:
         result.append(
             Criterion(
@@ -170,7 +173,9 @@ def elimination_criteria(case, today: datetime.date) -> list[Criterion]:
                 "高于当年监测范围（政策规则21）",
             )
         )
-    latest = case.visits.filter(is_verification=True).order_by("-visited_on", "-id").first()
+    latest = (
+        case.visits.filter(is_verification=True, visited_on__lte=today).order_by("-visited_on", "-id").first()
+    )
     if latest is None:
         missing = "尚未开展核实走访"
         result.append(

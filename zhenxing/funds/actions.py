@@ -690,6 +690,47 @@ def approve_asset_disposal(actor, asset: Asset, disposed_on: datetime.date) -> N
     )
 
 
+@transaction.atomic
+def reject_asset_disposal(actor, asset: Asset, reason: str) -> None:
+    """Refuse a disposal request: the asset is 在用 again; the request and this reason stay in its history.
+
+    Decided, like an approval, by a district user other than the one who asked (and only by one).
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("请填写驳回原因，申请人据此补充材料或继续管护")
+    if actor.role not in (Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER):
+        raise ValidationError("资产处置申请须由区级业务人员或区级管理员审批")
+    _require_scope(actor, asset.area)
+    requested = (
+        Asset.objects.select_for_update()
+        .filter(pk=asset.pk)
+        .values("disposal_reason", "disposal_requested_by_id")
+        .get()
+    )
+    if actor.pk == requested["disposal_requested_by_id"]:
+        raise ValidationError("不能审批自己提出的资产处置申请，请由另一位区级人员审批")
+    count = Asset.objects.filter(pk=asset.pk, status=AssetStatus.DISPOSAL_REQUESTED).update(
+        status=AssetStatus.ACTIVE, disposal_reason="", disposal_requested_by=None
+    )
+    if count != 1:
+        raise ValidationError("只有“处置待审批”的资产可以驳回处置申请")
+    asset.refresh_from_db()
+    _log(
+        actor,
+        "asset_disposal_reject",
+        asset.project,
+        subject=f"asset:{asset.code}",
+        obj=asset,
+        reason=reason[:200],
+        data={
+            "asset": asset.code,
+            "requested_reason": requested["disposal_reason"],
+            "requested_by": requested["disposal_requested_by_id"],
+        },
+    )
+
+
 # --- PV stations -------------------------------------------------------------------------------------
 
 
@@ -786,15 +827,36 @@ def record_pv_distribution(
 # --- reconciliation ----------------------------------------------------------------------------------
 
 
+def _county(area: Area) -> Area:
+    return area if area.level == Level.COUNTY else Area.objects.get(code=area.code[:6])
+
+
+# Differences per INSERT statement: a 50,000-row file may differ almost everywhere, and one statement
+# per 2,000 rows keeps each statement (and its parameter list) small on both databases.
+DIFFERENCE_BATCH = 2000
+
+
 @transaction.atomic
 def commit_reconciliation(actor, plan) -> ReconciliationBatch:
-    """Store a validated comparison (see `funds.reconcile`) and its differences."""
+    """Store a validated comparison (see `funds.reconcile`) and its differences.
+
+    The batch belongs to the county (it compares every disbursement of the district); only district
+    users, whose scope is the county, may store one.
+    """
     if not plan.is_valid:
         raise ValidationError("文件有错误，请改正后重新上传")
+    county = _county(actor.area)
+    _require_scope(actor, county)
     batch = ReconciliationBatch.objects.create(
-        year=plan.year, filename=plan.filename[:200], row_count=plan.row_count, imported_by=actor
+        area=county,
+        year=plan.year,
+        filename=plan.filename[:200],
+        row_count=plan.row_count,
+        imported_by=actor,
     )
-    Difference.objects.bulk_create([Difference(batch=batch, **d) for d in plan.differences])
+    Difference.objects.bulk_create(
+        [Difference(batch=batch, **d) for d in plan.differences], batch_size=DIFFERENCE_BATCH
+    )
     _log(
         actor,
         "reconcile",

@@ -6,4 +6,4 @@ class FundsConfig(AppConfig):
     verbose_name = "衔接资金与项目"
 
     def ready(self):
-        from zhenxing.funds import todos  # noqa: F401  registers the to-do provider
+        from zhenxing.funds import tasks, todos  # noqa: F401  registers the job kinds and the to-do provider

@@ -1,19 +1,24 @@
 """A realistic 2024 of bridging funds for the demo district, written entirely through the actions.
 
 `load_demo_funds(admin)` needs the demo villages (is_demo) and users acting as village cadre, township
-officer and district officer: it creates its own demo staff (unusable passwords) so every step is done by
-a different person, as the rules require. Dates are in 2024, so run it any time after 2024.
+officer and district officer: it creates its own demo staff through `accounts.actions` (the demo password,
+no forced change, like the other demo logins) so every step is done by a different person, as the rules
+require. Dates are in 2024, so run it any time after 2024.
 """
 
 import datetime
 import random
 from decimal import Decimal
 
+from django.db import transaction
+
+from zhenxing.accounts import actions as account_actions
 from zhenxing.accounts.models import User
 from zhenxing.accounts.roles import Role
 from zhenxing.areas.models import Area, Level
 from zhenxing.funds import actions
 from zhenxing.funds.models import Category, DistributionPurpose, FundSource, Project
+from zhenxing.management.commands.demo import DEMO_PASSWORD
 
 C, P, D = FundSource.CENTRAL, FundSource.PROVINCIAL, FundSource.DISTRICT
 NAMES = {
@@ -32,14 +37,21 @@ NAMES = {
 }
 
 
-def _staff(username, role, area):
-    user, _ = User.objects.get_or_create(
-        username=username,
-        defaults={"full_name": username, "role": role, "area": area, "must_change_password": False},
-    )
-    if not user.has_usable_password():
-        user.set_unusable_password()
-        user.save()
+def _staff(admin, username, role, area):
+    """A demo login through `accounts.actions.create_user`, reused when it exists (the demo re-runs).
+
+    Like the other demo logins: the demo password, and no forced password change at first login.
+    """
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    with transaction.atomic():
+        user, _ = account_actions.create_user(
+            admin, account_actions.UserData(username, username, role, area), DEMO_PASSWORD
+        )
+        # Demo logins skip the first-login password change so every role can be tried at once.
+        User.objects.filter(pk=user.pk).update(must_change_password=False)
+        user.must_change_password = False
     return user
 
 
@@ -51,7 +63,7 @@ def load_demo_funds(admin) -> dict:
     )
     if not villages:
         villages = list(Area.objects.within(county).filter(level=Level.TOWNSHIP).order_by("code")[:6])
-    officer = _staff("demo_funds_officer", Role.DISTRICT_OFFICER, county)
+    officer = _staff(admin, "demo_funds_officer", Role.DISTRICT_OFFICER, county)
     for source, amount, doc in (
         (C, "6000000", "鄂财农〔2024〕3号"),
         (P, "1500000", "鄂财农〔2024〕15号"),
@@ -62,8 +74,8 @@ def load_demo_funds(admin) -> dict:
     n = 0
     for village in villages:
         township = village if village.level == Level.TOWNSHIP else village.parent
-        cadre = _staff(f"demo_cadre_{village.code}", Role.VILLAGE_CADRE, village)
-        reviewer = _staff(f"demo_township_{township.code}", Role.TOWNSHIP_OFFICER, township)
+        cadre = _staff(admin, f"demo_cadre_{village.code}", Role.VILLAGE_CADRE, village)
+        reviewer = _staff(admin, f"demo_township_{township.code}", Role.TOWNSHIP_OFFICER, township)
         for _ in range(3):
             category = [
                 Category.INDUSTRY,

@@ -92,6 +92,12 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label="原因", max_length=200)
 
 
+class DisposalRejectForm(forms.Form):
+    reason = forms.CharField(
+        label="驳回原因", max_length=200, help_text="写明不同意处置的理由，资产将恢复为“在用”"
+    )
+
+
 class NoticeForm(forms.Form):
     notice_start = forms.DateField(label="公告开始", widget=DATE)
     notice_end = forms.DateField(label="公告结束", widget=DATE)

@@ -6,6 +6,7 @@ go through the same review steps as any other project.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -193,15 +194,27 @@ class _Scope:
     area: Area
 
 
+# Progress is reported every this many rows written.
+PROGRESS_EVERY = 50
+
+
 @transaction.atomic
-def commit_projects(actor, plan: ProjectImportPlan) -> list[Project]:
-    """Write every row of a valid plan, in one transaction; a failing row rolls everything back."""
+def commit_projects(
+    actor, plan: ProjectImportPlan, progress: Callable[[int, int], None] | None = None
+) -> list[Project]:
+    """Write every row of a valid plan, in one transaction; a failing row rolls everything back.
+
+    Runs as the `funds.import_projects` job from the web page; `zhenxing import projects` runs it inline.
+    """
     if not plan.is_valid:
         raise ValidationError("导入文件有错误，没有写入任何数据")
     created = []
-    for number, data in plan.rows:
+    total = len(plan.rows)
+    for done, (number, data) in enumerate(plan.rows, start=1):
         try:
             created.append(actions.propose_project(actor, data))
         except ValidationError as e:
             raise ValidationError(f"第{number}行：{e.messages[0]}") from None
+        if progress and (done % PROGRESS_EVERY == 0 or done == total):
+            progress(done, total)
     return created

@@ -329,9 +329,14 @@ class PvDistribution(models.Model):
 
 
 class ReconciliationBatch(models.Model):
-    """One import of the 直达系统 export, compared with the disbursements of a year."""
+    """One import of the 直达系统 export, compared with the disbursements of a year.
+
+    `area` is the county: the comparison covers every disbursement of the district, so only users whose
+    scope is the whole district see it (through `accounts.scope`, like every other record).
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    area = models.ForeignKey(Area, verbose_name="区划", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField("年度")
     filename = models.CharField("文件名", max_length=200)
     row_count = models.PositiveIntegerField("行数")
@@ -399,6 +404,7 @@ EVENT_LABELS = {
     "asset_revenue": "登记资产收益",
     "asset_disposal_request": "申请资产处置",
     "asset_disposal_approve": "批准资产处置",
+    "asset_disposal_reject": "驳回资产处置申请",
 }
 
 

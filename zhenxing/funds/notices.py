@@ -5,6 +5,7 @@ numbers, phones or bank accounts (design.md, "Personal data").
 """
 
 import datetime
+from decimal import Decimal
 
 from django.db.models import Sum
 from django.template.loader import render_to_string
@@ -51,21 +52,23 @@ def project_notice_pdf(project: Project) -> bytes:
     return render_pdf("funds/notice_project.html", project_notice_context(project))
 
 
+def _sum(queryset, field: str) -> Decimal:
+    # Two places always: SQLite's SUM drops the scale (9750 instead of 9750.00).
+    return (queryset.aggregate(s=Sum(field))["s"] or ZERO).quantize(ZERO)
+
+
 def pv_notice_context(stations, year: int) -> dict:
     policy = policy_for(year)
     rows = []
     for station in stations:
         months = station.months.filter(month__year=year)
         dist = station.distributions.filter(paid_on__year=year)
-        by_purpose = {
-            p.value: dist.filter(purpose=p).aggregate(s=Sum("amount"))["s"] or ZERO
-            for p in DistributionPurpose
-        }
+        by_purpose = {p.value: _sum(dist.filter(purpose=p), "amount") for p in DistributionPurpose}
         rows.append(
             {
                 "station": station,
-                "output": months.aggregate(s=Sum("output_kwh"))["s"] or ZERO,
-                "revenue": months.aggregate(s=Sum("revenue"))["s"] or ZERO,
+                "output": _sum(months, "output_kwh"),
+                "revenue": _sum(months, "revenue"),
                 "by_purpose": [by_purpose[p.value] for p in DistributionPurpose],
                 "distributed": sum(by_purpose.values(), ZERO),
             }

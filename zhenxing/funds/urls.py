@@ -34,7 +34,7 @@ urlpatterns = [
     path("assets/<str:code>/", views.asset_detail, name="asset_detail"),
     *[
         path(f"assets/<str:code>/{step}/", views.asset_step, {"step": step}, name=f"asset_{step}")
-        for step in ("revenue", "dispose", "approve")
+        for step in ("revenue", "dispose", "approve", "reject")
     ],
     path("pv/", views.pv_list, name="pv_list"),
     path("pv/notice/<int:year>.pdf", views.pv_notice, name="pv_notice"),

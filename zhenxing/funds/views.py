@@ -13,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from zhenxing.accounts.scope import get_in_scope, scoped
 from zhenxing.areas.models import Area, Level
-from zhenxing.funds import actions, checks, forms, importing, notices
+from zhenxing.funds import actions, checks, forms, importing, notices, tasks
 from zhenxing.funds.models import (
     ZERO,
     Allocation,
@@ -28,6 +29,7 @@ from zhenxing.funds.models import (
     PlanItem,
     Progress,
     Project,
+    ProjectEvent,
     ProjectStatus,
     PvStation,
     ReconciliationBatch,
@@ -44,6 +46,7 @@ from zhenxing.funds.permissions import (
     visible,
 )
 from zhenxing.funds.reconcile import validate_reconciliation
+from zhenxing.jobs.actions import enqueue_job
 from zhenxing.lib.downloads import xlsx_response
 from zhenxing.lib.staging import read_staged, stage_upload
 from zhenxing.lib.tabular import SheetSpec, write_xlsx
@@ -630,9 +633,13 @@ def asset_detail(request, code):
         {
             "asset": asset,
             "revenues": asset.revenues.all(),
+            "events": ProjectEvent.objects.filter(
+                project_id=asset.project_id, subject=f"asset:{asset.code}"
+            ).select_related("actor"),
             "can_manage": can_manage(request.user),
             "revenue_form": forms.RevenueForm(),
             "reason_form": forms.ReasonForm(),
+            "reject_form": forms.DisposalRejectForm(),
             "date_form": forms.DateNoteForm(initial={"day": timezone.localdate()}),
             "S": AssetStatus,
         },
@@ -669,6 +676,18 @@ def asset_step(request, code, step):
             )
         else:
             messages.error(request, "请填写处置原因")
+    elif step == "reject":
+        form = forms.DisposalRejectForm(request.POST)
+        if form.is_valid():
+            _run(
+                request,
+                actions.reject_asset_disposal,
+                asset,
+                form.cleaned_data["reason"],
+                ok="已驳回处置申请，资产恢复为“在用”",
+            )
+        else:
+            messages.error(request, "请填写驳回原因")
     else:
         form = forms.DateNoteForm(request.POST)
         if form.is_valid():
@@ -827,36 +846,53 @@ def reconcile(request):
         else:
             result = validate_reconciliation(data, upload.name, form.cleaned_data["year"])
             return render(request, "funds/reconcile_preview.html", {"plan": result, "stored_path": stored})
-    batches = ReconciliationBatch.objects.select_related("imported_by")[:20]
+    batches = scoped(ReconciliationBatch.objects.select_related("imported_by"), request.user)[:20]
     return render(request, "funds/reconcile.html", {"form": form, "batches": batches})
+
+
+def _staged(request) -> str | None:
+    """The staged upload named by the preview form, or None when it is gone (or was never there)."""
+    stored = request.POST.get("stored_path", "")
+    try:
+        read_staged(stored)
+    except (ValidationError, OSError):
+        return None
+    return stored
+
+
+def get_batch_for_user(user, public_id) -> ReconciliationBatch:
+    """403 without a managing role; 404 for a batch that is not there or outside the user's scope."""
+    require_manage(user)
+    return get_in_scope(ReconciliationBatch.objects.all(), user, public_id=public_id)
+
+
+def get_difference_for_user(user, pk: int) -> Difference:
+    require_manage(user)
+    return get_in_scope(Difference.objects.select_related("batch"), user, "batch__area", pk=pk)
 
 
 @login_required
 @require_POST
 def reconcile_commit(request):
+    """The preview's 保存: checked again and stored by the `funds.reconcile` job; its page follows it."""
     require_manage(request.user)
-    try:
-        data = read_staged(request.POST.get("stored_path", ""))
-        year = int(request.POST.get("year", ""))
-    except (ValidationError, OSError, ValueError):
+    stored, year = _staged(request), request.POST.get("year", "")
+    if stored is None or not year.isdigit():
         messages.error(request, "导入文件已失效，请重新上传")
         return redirect("funds:reconcile")
-    result = validate_reconciliation(data, request.POST.get("filename", ""), year)
+    params = {"stored_path": stored, "filename": request.POST.get("filename", "")[:200], "year": int(year)}
     try:
-        batch = actions.commit_reconciliation(request.user, result)
+        job = enqueue_job(request.user, tasks.RECONCILE, params)
     except ValidationError as e:
         messages.error(request, e.messages[0])
         return redirect("funds:reconcile")
-    messages.success(request, f"对账完成：{result.matched} 笔一致，{len(result.differences)} 处差异")
-    return redirect("funds:reconcile_detail", public_id=batch.public_id)
+    messages.success(request, "已开始保存对账结果：完成后在“直达系统对账”页面的对账记录中打开本次差异清单")
+    return redirect("jobs:detail", public_id=job.public_id)
 
 
 @login_required
 def reconcile_detail(request, public_id):
-    require_manage(request.user)
-    batch = ReconciliationBatch.objects.filter(public_id=public_id).first()
-    if batch is None:
-        raise Http404("对账记录不存在")
+    batch = get_batch_for_user(request.user, public_id)
     diffs = batch.differences.select_related("resolved_by")
     if request.GET.get("open"):
         diffs = diffs.filter(is_resolved=False)
@@ -913,10 +949,7 @@ def reconcile_detail(request, public_id):
 @login_required
 @require_POST
 def difference_resolve(request, pk):
-    require_manage(request.user)
-    diff = Difference.objects.select_related("batch").filter(pk=pk).first()
-    if diff is None:
-        raise Http404("差异不存在")
+    diff = get_difference_for_user(request.user, pk)
     form = forms.NoteForm(request.POST)
     if form.is_valid():
         _run(request, actions.resolve_difference, diff, form.cleaned_data["note"], ok="已处理该差异")
@@ -952,20 +985,24 @@ def import_upload(request):
 @login_required
 @require_POST
 def import_commit(request):
+    """The preview's 确认导入: checked again and written by the `funds.import_projects` job."""
     require_manage(request.user)
-    try:
-        data = read_staged(request.POST.get("stored_path", ""))
-    except (ValidationError, OSError):
+    stored = _staged(request)
+    if stored is None:
         messages.error(request, "导入文件已失效，请重新上传")
         return redirect("funds:import")
-    result = importing.validate_projects(data, request.POST.get("filename", ""), request.user.area)
+    params = {
+        "stored_path": stored,
+        "filename": request.POST.get("filename", "")[:200],
+        "scope": request.user.area.code,
+    }
     try:
-        created = importing.commit_projects(request.user, result)
+        job = enqueue_job(request.user, tasks.IMPORT_PROJECTS, params)
     except ValidationError as e:
         messages.error(request, e.messages[0])
         return redirect("funds:import")
-    messages.success(request, f"已导入 {len(created)} 个项目（状态：村申报，待乡镇审核）")
-    return redirect("funds:project_list")
+    messages.success(request, "已开始导入项目库，完成后导入的项目在项目库中显示为“村申报（待乡镇审核）”")
+    return redirect("jobs:detail", public_id=job.public_id)
 
 
 @login_required

@@ -51,6 +51,23 @@ def job_handler(kind: str, label: str, result_labels: dict[str, str] | None = No
     return register
 
 
+# Hooks the worker calls while idle (at most once a minute) to enqueue periodic work, such as the
+# monthly screening run. A hook takes no arguments, enqueues at most what is due (it must be safe to call
+# from several workers at once) and returns the new Job, or None when nothing was due.
+_scheduled: list[Callable] = []
+
+
+def scheduled(fn: Callable) -> Callable:
+    """Register `fn` as a schedule hook (see `_scheduled`)."""
+    if fn not in _scheduled:
+        _scheduled.append(fn)
+    return fn
+
+
+def schedule_hooks() -> list[Callable]:
+    return list(_scheduled)
+
+
 def get_handler(kind: str) -> Handler:
     try:
         return _handlers[kind]

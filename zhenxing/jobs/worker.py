@@ -16,11 +16,14 @@ from django.db import DatabaseError, close_old_connections, connection
 
 from zhenxing.jobs.actions import abandon_job, claim_next_job, reap_stale_jobs, run_job
 from zhenxing.jobs.models import Job, Status
+from zhenxing.jobs.registry import schedule_hooks
 
 logger = logging.getLogger(__name__)
 
 # Stale jobs are looked for at start and then this often (the stale limit itself is minutes).
 REAP_INTERVAL_SECONDS = 60
+# While idle, the schedule hooks (`jobs.registry.scheduled`) are called at most this often.
+SCHEDULE_INTERVAL_SECONDS = 60
 # After a database error (server restarting, SQLite busy) the worker waits this long before polling.
 ERROR_BACKOFF_SECONDS = 5
 
@@ -46,6 +49,7 @@ class Worker:
         self.current_job: Job | None = None
         self.interrupt_event = threading.Event()
         self._last_reap = 0.0
+        self._last_schedule = 0.0
 
     def run_once(self) -> bool:
         """Claim and run one job; False when the queue was empty."""
@@ -78,6 +82,7 @@ class Worker:
                 stop_event.wait(ERROR_BACKOFF_SECONDS)
                 continue
             if not worked:
+                self._schedule_if_due()
                 stop_event.wait(self.poll_interval)
         self._close_old_connections(force=True)
         self.report(f"后台任务执行进程 {self.name} 已停止")
@@ -98,6 +103,21 @@ class Worker:
         reaped = reap_stale_jobs()
         if reaped:
             self.report(f"发现 {reaped} 个中断的任务，已标记为失败（可在任务页面重试）")
+
+    def _schedule_if_due(self) -> None:
+        """Let each schedule hook enqueue its due work; a failing hook is logged and the others still run."""
+        now = time.monotonic()
+        if self._last_schedule and now - self._last_schedule < SCHEDULE_INTERVAL_SECONDS:
+            return
+        self._last_schedule = now
+        for hook in schedule_hooks():
+            try:
+                job = hook()
+            except Exception:
+                logger.exception("定期任务安排失败：%s", getattr(hook, "__name__", hook))
+                continue
+            if job is not None:
+                self.report(f"已安排定期任务：{job.label}（{job.public_id}）")
 
     @staticmethod
     def _close_old_connections(force: bool = False) -> None:

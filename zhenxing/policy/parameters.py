@@ -25,6 +25,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+from zhenxing.screening.engine.rules import RULES as SCREENING_RULES  # plain Python: no Django imports
+
 MONEY, INTEGER, PERCENT, MULTIPLIER, TEXT, CHOICE_LIST, MONTH_DAY = (
     "money",
     "integer",
@@ -109,6 +111,12 @@ PARAMETERS: list[Parameter] = [
         6, minimum=0, maximum=60,
     ),
     # 部门筛查预警阈值 (formats.md §4)
+    # Rules are named by their Chinese labels (engine/rules.py); a label changes only with a new rule.
+    Parameter(
+        "screening_rules_enabled", "启用的筛查规则和比对项", SCREENING, CHOICE_LIST, "",
+        "筛查时运行哪些预警规则和疑点比对项；未选中的规则不再产生新的预警或疑点，已有的预警不受影响。",
+        [r.label for r in SCREENING_RULES], choices=tuple(r.label for r in SCREENING_RULES),
+    ),
     Parameter(
         "medical_lifted_threshold", "脱贫户及监测户医疗个人自付预警线", SCREENING, MONEY, "元",
         "脱贫户或监测户成员在统计期内个人自付医疗费用合计达到（≥）此值时预警（因病）。",

@@ -162,8 +162,27 @@ def household_detail(request, public_id):
         "can_edit": can_edit and household.is_active and as_of is None,
         "can_reveal": request.user.can(Capability.VIEW_FULL_PERSONAL_DATA),
         "head_label": HEAD,
+        **_monitoring(request.user, household),
     }
     return render(request, "registry/household_detail.html", context)
+
+
+def _monitoring(user, household) -> dict:
+    """The household's cases and leads for the 防返贫监测 card (roles that may see cases only)."""
+    if not user.can(Capability.VIEW_CASES):
+        return {}
+    from zhenxing.cases.models import Case, Lead
+
+    cases = list(
+        Case.objects.filter(household=household).select_related("cadre").order_by("-opened_on", "-id")
+    )
+    return {
+        "show_cases": True,
+        "cases": cases,
+        "open_case": next((c for c in cases if c.is_open), None),
+        "leads": Lead.objects.filter(household=household).select_related("case").order_by("-found_on", "-id"),
+        "can_record_lead": user.can(Capability.RECORD_CASES) and household.is_active,
+    }
 
 
 @login_required

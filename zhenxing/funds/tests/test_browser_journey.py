@@ -2,30 +2,19 @@
 payments, completion and acceptance, and the asset shows in the village ledger."""
 
 import datetime
-import os
 from decimal import Decimal
 
 import pytest
 
-from conftest import PASSWORD
+from conftest import BROWSER, login
 from zhenxing.funds import actions
 from zhenxing.funds.models import FundSource, Project
-from zhenxing.tests.test_browser import CHROMIUM, browser, page  # noqa: F401  (fixtures)
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="需要 Chromium")]
-
-
-def login(tab, url, username):
-    tab.context.clear_cookies()
-    tab.goto(url + "/accounts/login/")
-    tab.fill("input[name=username]", username)
-    tab.fill("input[name=password]", PASSWORD)
-    tab.click("button[type=submit]")
-    tab.wait_for_url(url + "/")
+pytestmark = BROWSER
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_takes_a_project_from_village_to_the_asset_ledger(page, live_server, cast):  # noqa: F811
+def test_it_takes_a_project_from_village_to_the_asset_ledger(page, live_server, cast):
     url = live_server.url
     login(page, url, "xingang")
     page.goto(url + "/funds/projects/new/")

@@ -75,6 +75,7 @@ class Command(BaseCommand):
         admin = User.objects.get(username="admin")
         self.load_registry(admin, options["households"])
         self.load_funds(admin)
+        self.load_cases(admin)
         self.print_logins()
 
     def load_registry(self, admin, households: int) -> None:
@@ -98,6 +99,15 @@ class Command(BaseCommand):
             self.stdout.write("演示衔接资金项目已存在，直接使用。")
             return
         self.stdout.write(f"演示衔接资金项目：{load_demo_funds(admin)}")
+
+    def load_cases(self, admin) -> None:
+        from zhenxing.audit.context import acting_via
+        from zhenxing.audit.models import Source
+        from zhenxing.cases.demo import describe, load_demo_cases
+
+        self.stdout.write("准备演示监测案件（风险线索、识别认定、帮扶、风险消除）……")
+        with acting_via(Source.CLI):
+            self.stdout.write(describe(load_demo_cases(admin, DEMO_PASSWORD)))
 
     def load(self) -> None:
         county = Area.objects.get(level=Level.COUNTY)

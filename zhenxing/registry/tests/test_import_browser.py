@@ -1,50 +1,15 @@
 """The import journey in real Chromium: a file with errors, the error table, the fixed file, commit."""
 
 import os
-import shutil
 
 import pytest
 
-from conftest import PASSWORD
+from conftest import BROWSER, PASSWORD
 from zhenxing.jobs.worker import Worker
 from zhenxing.registry.models import Household
 from zhenxing.registry.tests.import_helpers import OTHER_HEAD, csv_file, family, member, wrong_check_digit
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not os.path.exists(CHROMIUM), reason="需要 Chromium（make test 以 root 运行时自动安装）"
-    ),
-]
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are plain test set-up.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
+pytestmark = BROWSER
 
 
 def run_jobs() -> None:

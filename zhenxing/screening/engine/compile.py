@@ -1,0 +1,410 @@
+"""Rule definitions → SQL, for DuckDB and for Spark SQL from the same definitions.
+
+A run is a `Plan`: set-up statements (views over the snapshot's Parquet files, the household filter,
+one materialised table of matched rows per source) and one query per rule returning one row per hit:
+
+    household_id, period value, person_id, person_ids[], row_ids[], <columns of reported values>
+
+The dialects differ in a few spots only, all in `Dialect`: string literals (Spark reads backslash
+escapes), sorted distinct lists (`list_sort(list_distinct(list(x)))` / `array_sort(array_distinct(
+collect_list(x)))`, both without NULLs),
+views over Parquet and materialised tables. Date arithmetic never reaches SQL: window edges are
+computed here in Python (calendar months) and bound as `DATE '…'` literals. Decimals are bound as
+`CAST('5000.00' AS DECIMAL(6,2))` and compared, added and multiplied only (never divided), which both
+engines do exactly; values derived by division are computed in Python (`expr.evaluate`).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from zhenxing.screening.engine import schema
+from zhenxing.screening.engine.expr import (
+    Arith,
+    Col,
+    Compare,
+    Const,
+    EngineError,
+    Expr,
+    In,
+    Logic,
+    Not,
+    Param,
+    columns_of,
+    in_list,
+    literal,
+    params_of,
+    quote_backslash,
+    quote_standard,
+)
+from zhenxing.screening.engine.rules import EACH, LATEST, NONE, YEAR_OF_LATEST, Rule
+
+# Columns every rule query returns before the reported values.
+FIXED = ("household_id", "period", "person_id", "person_ids", "row_ids")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    quote: Callable[[str], str]
+    temporary: str  # the keyword of session-local views
+
+    def sorted_ids(self, column: str) -> str:
+        """The aggregate of a column's distinct non-NULL values as a sorted list."""
+        if self.name == "duckdb":
+            return f"list_sort(list_distinct(list({column})))"
+        return f"array_sort(array_distinct(collect_list({column})))"
+
+    def literal(self, value: Any) -> str:
+        return literal(value, self.quote)
+
+    def parquet_view(self, name: str, path: Path) -> str:
+        if self.name == "duckdb":
+            return (
+                f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet({self.quote(str(path))})"
+            )
+        return f"CREATE OR REPLACE TEMPORARY VIEW {name} USING parquet OPTIONS (path {self.quote(str(path))})"
+
+    def empty_view(self, name: str, table: pa.Schema) -> str:
+        columns = ", ".join(f"CAST(NULL AS {sql_type(f.type)}) AS {f.name}" for f in table)
+        return f"CREATE OR REPLACE {self.temporary} VIEW {name} AS SELECT {columns} WHERE 1 = 0"
+
+    def view(self, name: str, query: str) -> str:
+        return f"CREATE OR REPLACE {self.temporary} VIEW {name} AS {query}"
+
+    def materialise(self, name: str, query: str) -> str:
+        if self.name == "duckdb":
+            return f"CREATE OR REPLACE TEMP TABLE {name} AS {query}"
+        return f"CACHE TABLE {name} AS {query}"  # eager: the rows are computed once, here
+
+    def drop(self, name: str, materialised: bool) -> list[str]:
+        if self.name == "duckdb":
+            return [f"DROP {'TABLE' if materialised else 'VIEW'} IF EXISTS {name}"]
+        return ([f"UNCACHE TABLE IF EXISTS {name}"] if materialised else []) + [f"DROP VIEW IF EXISTS {name}"]
+
+
+DUCKDB = Dialect("duckdb", quote_standard, "TEMP")
+SPARK = Dialect("spark", quote_backslash, "TEMPORARY")
+
+
+def sql_type(t: pa.DataType) -> str:
+    if pa.types.is_decimal(t):
+        return f"DECIMAL({t.precision},{t.scale})"
+    names = {
+        pa.int64(): "BIGINT",
+        pa.int32(): "INT",
+        pa.string(): "STRING",
+        pa.date32(): "DATE",
+        pa.bool_(): "BOOLEAN",
+    }
+    return names[t]
+
+
+# --- calendar -------------------------------------------------------------------------------------------
+def months_before(day: date, months: int) -> date:
+    """`day` minus calendar months, clamped to the month's end (2024-03-31 − 1 month = 2024-02-29)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def window_months(as_of: date, months: int) -> list[str]:
+    """The N 'YYYY-MM' months ending with the as-of month, oldest first."""
+    return [months_before(as_of.replace(day=1), n).strftime("%Y-%m") for n in range(months - 1, -1, -1)]
+
+
+def latest_school_year_start(as_of: date) -> int:
+    """The first year of the latest school year begun by the as-of date (a school year starts 1 September)."""
+    return as_of.year if as_of >= date(as_of.year, 9, 1) else as_of.year - 1
+
+
+# --- binding --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Binder:
+    params: Mapping[str, Any]
+    as_of: date
+    dialect: Dialect
+
+    def param(self, key: str, rule: Rule) -> Any:
+        if key not in self.params:
+            raise EngineError(f"缺少筛查参数“{key}”（规则“{rule.label}”需要），请在年度参数中设置")
+        return self.params[key]
+
+    def months(self, rule: Rule) -> int:
+        value = self.param(rule.window.months, rule)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise EngineError(f"筛查参数“{rule.window.months}”应为不小于 1 的整数月数，现为“{value}”")
+        return value
+
+    def sql(self, node: Expr, rule: Rule, columns: set[str]) -> str:
+        """SQL for a condition; columns must be in `columns`, parameters become literals."""
+        if isinstance(node, Col):
+            if node.name not in columns:
+                raise EngineError(f"规则“{rule.label}”引用了不存在的列 {node.name}")
+            return node.name
+        if isinstance(node, Param):
+            return self.dialect.literal(self.param(node.key, rule))
+        if isinstance(node, Const):
+            return self.dialect.literal(node.value)
+        if isinstance(node, Compare):
+            return f"({self.sql(node.left, rule, columns)} {node.op} {self.sql(node.right, rule, columns)})"
+        if isinstance(node, In):
+            values = (
+                self.param(node.choices.key, rule) if isinstance(node.choices, Param) else node.choices.value
+            )
+            choices = in_list(values, self.dialect.quote)
+            return "FALSE" if choices is None else f"({self.sql(node.left, rule, columns)} IN {choices})"
+        if isinstance(node, Logic):
+            return "(" + f" {node.op} ".join(self.sql(item, rule, columns) for item in node.items) + ")"
+        if isinstance(node, Not):
+            return f"(NOT {self.sql(node.item, rule, columns)})"
+        if isinstance(node, Arith) and node.op != "/":
+            return f"({self.sql(node.left, rule, columns)} {node.op} {self.sql(node.right, rule, columns)})"
+        raise EngineError(
+            f"规则“{rule.label}”的条件中不能使用 {type(node).__name__} {getattr(node, 'op', '')}"
+        )
+
+
+# --- the plan -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Query:
+    rule: Rule
+    sql: str
+    value_columns: tuple[str, ...]
+    window_text: str  # the reported `统计期`, '' without a window
+
+
+@dataclass(frozen=True)
+class Plan:
+    setup: tuple[str, ...]
+    feeds: tuple[str, ...]  # feed kinds read, in the order of `matched.feed`
+    matched: str  # the table of (feed, row_id) → member, '' without feeds
+    queries: tuple[Query, ...]
+    cleanup: tuple[str, ...]
+    missing_feeds: tuple[str, ...]
+
+
+def compile_plan(
+    rules: Sequence[Rule],
+    params: Mapping[str, Any],
+    as_of: date,
+    dialect: Dialect,
+    snapshot_dir: Path,
+    *,
+    restricted: bool = False,
+    prefix: str = "",
+) -> Plan:
+    """Everything one run executes. `restricted`: a table `{prefix}selected(household_id)` limits it."""
+    binder = Binder(params, as_of, dialect)
+    name = {t: f"{prefix}{t}" for t in ("households", "persons", "incomes", "hh", "selected")}
+    setup: list[str] = []
+    created: list[tuple[str, bool]] = []  # (name, materialised), in order of creation
+    sources = list(dict.fromkeys(r.source for r in rules))
+    needed = ["households"] + (["persons"] if set(sources) - {schema.INCOME} else [])
+    needed += ["incomes"] if schema.INCOME in sources else []
+    for table in needed:
+        path = snapshot_dir / schema.file_name(table)
+        if not path.is_file():
+            raise EngineError(f"筛查快照缺少 {path.name}（{snapshot_dir}），请重新生成快照")
+        setup.append(dialect.parquet_view(name[table], path))
+        created.append((name[table], False))
+    only = f" WHERE household_id IN (SELECT household_id FROM {name['selected']})" if restricted else ""
+    setup.append(dialect.view(name["hh"], f"SELECT * FROM {name['households']}{only}"))
+    created.append((name["hh"], False))
+
+    missing: list[str] = []
+    feeds = [s for s in sources if s != schema.INCOME]
+    for kind in feeds:
+        feed = f"{prefix}feed_{kind}"
+        path = snapshot_dir / schema.file_name(f"feed_{kind}")
+        if path.is_file():
+            setup.append(dialect.parquet_view(feed, path))
+        else:
+            setup.append(dialect.empty_view(feed, schema.FEEDS[kind]))
+            missing.append(kind)
+        created.append((feed, False))
+    if feeds:
+        # One join of all feeds' keys with the registry (the costly part: hashing ID hashes), then each
+        # feed picks its rows back by row_id.
+        name["matched"] = f"{prefix}matched"
+        setup.append(dialect.materialise(name["matched"], _matched_keys(binder, feeds, prefix, name)))
+        created.append((name["matched"], True))
+    for source in sources:
+        table = f"{prefix}m_{source}"
+        using = [r for r in rules if r.source == source]
+        known = schema.columns_of(source)
+        needed = list(dict.fromkeys(c for r in using for c in r.source_columns if c in known))
+        if source == schema.INCOME:
+            query = f"SELECT {', '.join(needed)} FROM ({_income_rows(binder, name)}) i"
+        else:
+            picked = [f"m.{c}" if c in schema.MEMBER_COLUMNS else f"f.{c}" for c in needed]
+            query = (
+                f"SELECT {', '.join(picked)} FROM {prefix}feed_{source} f"
+                f" JOIN {name['matched']} m ON m.row_id = f.row_id WHERE m.feed = {feeds.index(source)}"
+            )
+        shared = len(using) > 1  # read by several rules: computed once
+        setup.append(dialect.materialise(table, query) if shared else dialect.view(table, query))
+        created.append((table, shared))
+
+    queries = tuple(_rule_query(rule, binder, f"{prefix}m_{rule.source}") for rule in rules)
+    cleanup = [statement for n, shared in reversed(created) for statement in dialect.drop(n, shared)]
+    return Plan(tuple(setup), tuple(feeds), name.get("matched", ""), queries, tuple(cleanup), tuple(missing))
+
+
+def _matched_keys(binder: Binder, feeds: list[str], prefix: str, name: dict[str, str]) -> str:
+    """(feed, row_id) of every feed row that meets an active person, not dated after the as-of date, with
+    the member's columns; `feed` is the feed's index in `feeds`."""
+    keys = " UNION ALL ".join(
+        f"SELECT {i} AS feed, row_id, id_hash FROM {prefix}feed_{kind} WHERE {_dated(binder, kind)}"
+        for i, kind in enumerate(feeds)
+    )
+    return (
+        "SELECT k.feed, k.row_id, p.person_id, p.household_id, p.labour_capacity, h.kind AS household_kind,"
+        f" h.monitoring_status, h.open_identification FROM ({keys}) k"
+        f" JOIN {name['persons']} p ON p.id_hash = k.id_hash JOIN {name['hh']} h ON h.household_id = p.household_id"
+        " WHERE p.is_active"
+    )
+
+
+def _dated(binder: Binder, kind: str) -> str:
+    """Not dated after the as-of date (an empty date is not after it)."""
+    column, how = schema.DATED_BY[kind]
+    as_of, q = binder.as_of, binder.dialect.quote
+    if how == schema.DATE:
+        dated = f"{column} <= DATE '{as_of.isoformat()}'"
+    elif how == schema.MONTH:
+        dated = f"{column} <= {q(as_of.strftime('%Y-%m'))}"
+    else:
+        dated = f"substr({column}, 1, 4) <= {q(str(latest_school_year_start(as_of)))}"
+    return f"({column} IS NULL OR {dated})"
+
+
+def _income_rows(binder: Binder, name: dict[str, str]) -> str:
+    """Each household's latest income year not after the as-of year, the year before it and its line."""
+    return (
+        f"WITH inc AS (SELECT household_id, year, net_income_per_capita FROM {name['incomes']}"
+        f" WHERE year <= {binder.as_of.year}),"
+        " last AS (SELECT household_id, MAX(year) AS year FROM inc GROUP BY household_id)"
+        " SELECT h.household_id, l.year, c.net_income_per_capita AS income,"
+        f" b.net_income_per_capita AS previous_income, {_line_case(binder, 'l.year')} AS line,"
+        " h.kind AS household_kind, h.monitoring_status, h.open_identification,"
+        " CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS BIGINT) AS row_id"
+        f" FROM last l JOIN {name['hh']} h ON h.household_id = l.household_id"
+        " JOIN inc c ON c.household_id = l.household_id AND c.year = l.year"
+        " LEFT JOIN inc b ON b.household_id = l.household_id AND b.year = l.year - 1"
+    )
+
+
+def _line_case(binder: Binder, year: str) -> str:
+    """The monitoring line of an income year: that year's, else the latest earlier year's (`params['lines']`).
+
+    Without `lines`, `monitoring_line` applies to every year.
+    """
+    lines = binder.params.get("lines") or {}
+    for y, v in lines.items():
+        if isinstance(y, bool) or not isinstance(y, int) or not isinstance(v, Decimal):
+            raise EngineError(f"监测范围（lines）应为“年度 → 金额”，“{y}: {v}”无效")
+    money = "DECIMAL(14,2)"
+    if not lines:
+        line = binder.params.get("monitoring_line")
+        if not isinstance(line, Decimal):
+            raise EngineError("缺少监测范围：请提供各年度的 lines 或 monitoring_line")
+        return f"CAST({binder.dialect.literal(line)} AS {money})"
+    whens = " ".join(
+        f"WHEN {year} >= {y} THEN CAST({binder.dialect.literal(lines[y])} AS {money})"
+        for y in sorted(lines, reverse=True)
+    )
+    return f"CASE {whens} END"
+
+
+def window_condition(binder: Binder, rule: Rule) -> tuple[str, str]:
+    """(SQL condition, reported 统计期) of a rule's window; the column's type says dates or 'YYYY-MM'."""
+    months, column, as_of = binder.months(rule), rule.window.column, binder.as_of
+    kind = schema.columns_of(rule.source)[column]
+    if pa.types.is_date(kind):
+        edge = months_before(as_of, months)
+        condition = f"({column} > DATE '{edge.isoformat()}' AND {column} <= DATE '{as_of.isoformat()}')"
+        return condition, f"{(edge + timedelta(days=1)).isoformat()}至{as_of.isoformat()}"
+    listed = window_months(as_of, months)
+    return f"({column} IN {in_list(listed, binder.dialect.quote)})", f"{listed[0]}至{listed[-1]}"
+
+
+def _rule_query(rule: Rule, binder: Binder, source: str) -> Query:
+    columns = set(rule.source_columns)
+    unknown = sorted(columns - set(schema.columns_of(rule.source)))
+    if unknown:
+        raise EngineError(f"规则“{rule.label}”引用了{rule.source}中不存在的列：{'、'.join(unknown)}")
+    period = rule.period
+    conditions = [binder.sql(rule.where, rule, columns)] if rule.where is not None else []
+    window_text = ""
+    if rule.window:
+        condition, window_text = window_condition(binder, rule)
+        conditions.append(condition)
+    if period.how == EACH:
+        conditions.append(f"{period.column} IS NOT NULL")  # no period, no warning identity
+    base = f"SELECT * FROM {source} WHERE {' AND '.join(conditions) or 'TRUE'}"
+    key = ["household_id"] + ([period.column] if period.how == EACH else [])
+    period_column = "CAST(NULL AS INT)" if period.how == NONE else period.column
+    rank = rule.rank or (period.column if period.how in (LATEST, YEAR_OF_LATEST) else None)
+
+    if rule.total:
+        group = ["household_id", "person_id", *rule.total.per]
+        item_columns = {*group, "total"}
+        having = binder.sql(rule.having, rule, item_columns)
+        latest = f"MAX({period_column})" if period.how in (LATEST, YEAR_OF_LATEST) else period_column
+        items = (
+            f"SELECT * FROM (SELECT {', '.join(group)}, SUM({rule.total.column}) AS total,"
+            f" {latest} AS period_value, MIN(row_id) AS first_row_id FROM base GROUP BY {', '.join(group)}) g"
+            f" WHERE {having}"
+        )
+        on = " AND ".join(f"b.{c} = i.{c}" for c in group)
+        contrib = f"SELECT {', '.join('b.' + c for c in key)}, b.person_id, b.row_id FROM base b JOIN items i ON {on}"
+        rank = rule.rank or "total"
+    elif rule.latest:
+        item_columns = columns
+        having = binder.sql(rule.having, rule, columns) if rule.having is not None else "TRUE"
+        items = (
+            f"SELECT *, row_id AS first_row_id, {period_column} AS period_value FROM (SELECT *, row_number()"
+            f" OVER (PARTITION BY household_id ORDER BY {rule.latest} DESC NULLS LAST, row_id DESC) AS latest_rn"
+            f" FROM base) o WHERE latest_rn = 1 AND {having}"
+        )
+        contrib = "SELECT * FROM items"
+    else:
+        item_columns = columns
+        items = f"SELECT *, row_id AS first_row_id, {period_column} AS period_value FROM base"
+        contrib = "SELECT * FROM items"
+
+    value_columns = tuple(dict.fromkeys(c for _, v in rule.values for c in columns_of(v) if c != "统计期"))
+    unknown = [c for c in value_columns if c not in item_columns]
+    if unknown:
+        raise EngineError(f"规则“{rule.label}”报告的值引用了不可用的列：{'、'.join(unknown)}")
+    for _, value in rule.values:  # parameters a value shows must exist too
+        for shown in params_of(value):
+            binder.param(shown, rule)
+
+    partition = ", ".join(key)
+    order = f"{rank} DESC NULLS LAST, " if rank else ""
+    ranked = (
+        f"SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY {order}person_id ASC NULLS LAST,"
+        f" first_row_id ASC NULLS LAST) AS hit_rn, MAX(period_value) OVER (PARTITION BY {partition}) AS hit_period"
+        " FROM items"
+    )
+    ids = binder.dialect.sorted_ids
+    members = f"SELECT {partition}, {ids('person_id')} AS person_ids, {ids('row_id')} AS row_ids FROM contrib GROUP BY {partition}"
+    join = " AND ".join(f"r.{c} = m.{c}" for c in key)
+    values = "".join(f", r.{c}" for c in value_columns)
+    sql = (
+        f"WITH base AS ({base}), items AS ({items}), contrib AS ({contrib}), ranked AS ({ranked}),"
+        f" members AS ({members})"
+        f" SELECT r.household_id, r.hit_period, r.person_id, m.person_ids, m.row_ids{values}"
+        f" FROM ranked r JOIN members m ON {join} WHERE r.hit_rn = 1"
+    )
+    return Query(rule, sql, value_columns, window_text)

@@ -1,0 +1,104 @@
+"""Hand-written snapshots for tests: a few households, persons and feed rows, written as Parquet.
+
+    snap = SnapshotBuilder()
+    snap.household(1, kind="lifted")
+    snap.person(11, 1)
+    snap.row("medical", 11, settlement_date="2024-05-01", self_pay="5000.00")
+    directory = snap.write(tmp_path)
+
+Money may be given as text ("5000.00") and dates as "YYYY-MM-DD"; `row` takes a person id (its
+`id_hash` is `id_hash(person_id)`) or an ID hash string (an unmatched row); row ids count from 1 per feed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from zhenxing.screening.engine import schema
+from zhenxing.screening.engine.snapshot import write_table
+
+
+def id_hash(person_id: int) -> str:
+    """The test ID hash of a person: 64 hex digits of its id."""
+    return f"{person_id:064x}"
+
+
+def _typed(kind: pa.DataType, value: Any) -> Any:
+    if isinstance(value, str) and pa.types.is_decimal(kind):
+        return Decimal(value)
+    if isinstance(value, str) and pa.types.is_date(kind):
+        return date.fromisoformat(value)
+    return value
+
+
+class SnapshotBuilder:
+    def __init__(self) -> None:
+        self.households: list[dict] = []
+        self.persons: list[dict] = []
+        self.incomes: list[dict] = []
+        self.feeds: dict[str, list[dict]] = defaultdict(list)
+
+    def household(
+        self,
+        household_id: int,
+        kind: str = "ordinary",
+        status: str = "none",
+        open_identification: bool = False,
+    ) -> int:
+        self.households.append(
+            dict(
+                household_id=household_id,
+                area_code="420704100201",
+                kind=kind,
+                monitoring_status=status,
+                open_identification=open_identification,
+            )
+        )
+        return household_id
+
+    def person(
+        self,
+        person_id: int,
+        household_id: int,
+        *,
+        labour_capacity: str = "普通劳动力",
+        is_active: bool = True,
+    ) -> int:
+        self.persons.append(
+            dict(
+                person_id=person_id,
+                household_id=household_id,
+                id_hash=id_hash(person_id),
+                labour_capacity=labour_capacity,
+                is_active=is_active,
+            )
+        )
+        return person_id
+
+    def income(self, household_id: int, year: int, amount: str) -> None:
+        self.incomes.append(dict(household_id=household_id, year=year, net_income_per_capita=Decimal(amount)))
+
+    def row(self, kind: str, who: int | str, **fields: Any) -> int:
+        """A feed row for person `who` (or an ID hash); returns its row_id."""
+        target = schema.FEEDS[kind]
+        rows = self.feeds[kind]
+        row_id = len(rows) + 1
+        values = {name: _typed(target.field(name).type, value) for name, value in fields.items()}
+        rows.append(dict(row_id=row_id, id_hash=who if isinstance(who, str) else id_hash(who), **values))
+        return row_id
+
+    def write(self, directory: Path) -> Path:
+        """All tables into `directory`; a feed file only for kinds that have rows."""
+        directory = Path(directory)
+        write_table(directory, "households", self.households)
+        write_table(directory, "persons", self.persons)
+        write_table(directory, "incomes", self.incomes)
+        for kind, rows in self.feeds.items():
+            write_table(directory, f"feed_{kind}", rows)
+        return directory

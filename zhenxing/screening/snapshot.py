@@ -1,0 +1,296 @@
+"""Write the registry and the stored feed rows to a screening snapshot: the engine's Parquet files.
+
+    info = write_snapshot(directory)            # every active household, every stored feed row
+    info = write_snapshot(directory, household_ids=[12, 40])   # a small run: only these households
+
+The files and their columns are `screening/engine/schema.py`; this module is the only Django code that
+knows them. Rows are streamed: each query is read with `QuerySet.iterator(chunk_size=BATCH_ROWS)`
+(a server-side cursor on PostgreSQL, `fetchmany` on SQLite) and written batch by batch with a
+`pyarrow.parquet.ParquetWriter`, so memory holds one batch, never a whole table.
+
+What goes in:
+- `households`: active households; `monitoring_status` as the registry keeps it; `open_identification`
+  = the household has an open case in identification (`CaseStatus.IDENTIFYING`).
+- `persons`: the current members of active households (open memberships); `is_active` = the person's
+  status is 在册. Former members are left out: no rule reads them.
+- `incomes`: every recorded income year of active households.
+- `feed_<kind>`: the stored rows of every upload (matched or not: a person registered later still
+  matches by `id_hash`). `FeedRow.data` holds the engine's column names with text values; they are cast
+  to the schema's types, an empty text is a null, and a value that cannot be read (a malformed date or
+  amount, which validation should have stopped) is a null and counted in `SnapshotInfo.unreadable`.
+- Re-uploads: a record sent again in a later upload (the same person and the same value in every
+  column) is the same record, so it is written once, as the row of the latest upload; identical rows
+  within one upload stay separate (the k-th copy in one upload matches the k-th copy in another). This
+  keeps a re-uploaded 医保 file from doubling a member's 个人自付 total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from django.db.models import Exists, OuterRef
+
+from zhenxing.cases.models import Case, CaseStatus
+from zhenxing.registry.models import Household, IncomeYear, Membership, PersonStatus
+from zhenxing.screening.engine import schema
+from zhenxing.screening.models import FeedRow, FeedUpload
+
+# Rows per batch: one batch of feed rows (JSON data decoded into Python dicts) costs about 50 MB;
+# larger batches save little time, smaller ones add per-batch overhead in the Parquet writer.
+BATCH_ROWS = 50_000
+# A run limited to more households than this snapshots everything and lets the engine restrict it:
+# the literal id lists of a restricted snapshot grow with the households (SQLite caps bound variables).
+RESTRICT_LIMIT = 5_000
+FIXED_FEED_COLUMNS = ("row_id", "id_hash")
+
+
+@dataclass
+class SnapshotInfo:
+    directory: Path
+    households: int = 0
+    persons: int = 0
+    incomes: int = 0
+    feeds: dict[str, int] = field(default_factory=dict)  # kind → rows written (after re-upload merging)
+    unreadable: dict[str, int] = field(default_factory=dict)  # kind → values that could not be read
+    restricted: bool = False
+
+    def lines(self) -> list[str]:
+        """Chinese lines for the run's log."""
+        scope = "（仅指定的农户）" if self.restricted else ""
+        lines = [f"快照{scope}：{self.households} 户，{self.persons} 名在户人员，{self.incomes} 条年度收入"]
+        for kind, rows in self.feeds.items():
+            lines.append(f"快照：{schema.FEED_LABELS[kind]}数据 {rows} 条")
+        for kind, count in self.unreadable.items():
+            lines.append(f"注意：{schema.FEED_LABELS[kind]}数据有 {count} 个取值无法识别，已按空值处理")
+        return lines
+
+
+def write_snapshot(directory: Path, *, household_ids: Sequence[int] | None = None) -> SnapshotInfo:
+    """Write every snapshot table into `directory` (created if needed); returns what was written.
+
+    With `household_ids` (at most `RESTRICT_LIMIT`), only those households, their members and incomes,
+    and the feed rows of their members are written; the engine must then be run for the same ids.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    ids = sorted(set(household_ids)) if household_ids is not None else None
+    restricted = ids is not None and len(ids) <= RESTRICT_LIMIT
+    info = SnapshotInfo(directory, restricted=restricted)
+    households = Household.objects.filter(is_active=True)
+    members = Membership.objects.filter(end_date__isnull=True, household__is_active=True)
+    incomes = IncomeYear.objects.filter(household__is_active=True)
+    if restricted:
+        households = households.filter(pk__in=ids)
+        members = members.filter(household_id__in=ids)
+        incomes = incomes.filter(household_id__in=ids)
+    info.households = _write_households(directory, households)
+    info.persons = _write_persons(directory, members)
+    info.incomes = _write_incomes(directory, incomes)
+    hashes = members.values("person__id_hash") if restricted else None
+    for kind in schema.FEEDS:
+        rows, unreadable = _write_feed(directory, kind, hashes)
+        if rows:
+            info.feeds[kind] = rows
+        if unreadable:
+            info.unreadable[kind] = unreadable
+    return info
+
+
+# --- registry ---------------------------------------------------------------------------------------------
+
+
+def _write_households(directory: Path, households) -> int:
+    identifying = Case.objects.filter(household=OuterRef("pk"), is_open=True, status=CaseStatus.IDENTIFYING)
+    rows = (
+        households.annotate(open_identification=Exists(identifying))
+        .order_by("pk")
+        .values_list("pk", "area__code", "kind", "monitoring_status", "open_identification")
+    )
+
+    def build(batch: list[tuple]) -> dict[str, pa.Array]:
+        ids, codes, kinds, statuses, open_ids = zip(*batch, strict=True)
+        return {
+            "household_id": pa.array(ids, pa.int64()),
+            "area_code": pa.array(codes, pa.string()),
+            "kind": pa.array(kinds, pa.string()),
+            "monitoring_status": pa.array(statuses, pa.string()),
+            "open_identification": pa.array([bool(v) for v in open_ids], pa.bool_()),
+        }
+
+    return _write(directory / schema.file_name("households"), schema.HOUSEHOLDS, rows, build, always=True)
+
+
+def _write_persons(directory: Path, members) -> int:
+    rows = members.order_by("person_id").values_list(
+        "person_id", "household_id", "person__id_hash", "person__labour_capacity", "person__status"
+    )
+
+    def build(batch: list[tuple]) -> dict[str, pa.Array]:
+        ids, households, hashes, capacities, statuses = zip(*batch, strict=True)
+        return {
+            "person_id": pa.array(ids, pa.int64()),
+            "household_id": pa.array(households, pa.int64()),
+            "id_hash": pa.array(hashes, pa.string()),
+            "labour_capacity": pa.array([c or None for c in capacities], pa.string()),
+            "is_active": pc.equal(pa.array(statuses, pa.string()), PersonStatus.ACTIVE.value),
+        }
+
+    return _write(directory / schema.file_name("persons"), schema.PERSONS, rows, build, always=True)
+
+
+def _write_incomes(directory: Path, incomes) -> int:
+    rows = incomes.order_by("household_id", "year").values_list(
+        "household_id", "year", "net_income_per_capita"
+    )
+
+    def build(batch: list[tuple]) -> dict[str, pa.Array]:
+        households, years, amounts = zip(*batch, strict=True)
+        return {
+            "household_id": pa.array(households, pa.int64()),
+            "year": pa.array(years, pa.int32()),
+            "net_income_per_capita": pa.array(amounts, schema.MONEY),
+        }
+
+    return _write(directory / schema.file_name("incomes"), schema.INCOMES, rows, build, always=True)
+
+
+# --- feeds ------------------------------------------------------------------------------------------------
+
+
+def _write_feed(directory: Path, kind: str, hashes) -> tuple[int, int]:
+    """(rows written, unreadable values) of one feed kind; no file when it has no rows."""
+    target = schema.FEEDS[kind]
+    rows = FeedRow.objects.filter(kind=kind)
+    if hashes is not None:
+        rows = rows.filter(id_hash__in=hashes)
+    rows = rows.order_by("pk").values_list("pk", "upload_id", "id_hash", "data")
+    columns = [f for f in target if f.name not in FIXED_FEED_COLUMNS]
+    unreadable = [0]
+
+    def build(batch: list[tuple]) -> dict[str, pa.Array]:
+        ids, uploads, id_hashes, data = zip(*batch, strict=True)
+        arrays = {"row_id": pa.array(ids, pa.int64()), "id_hash": pa.array(id_hashes, pa.string())}
+        for f in columns:
+            array, bad = _cast([_text(d.get(f.name)) for d in data], f.type)
+            arrays[f.name] = array
+            unreadable[0] += bad
+        arrays["upload_id"] = pa.array(uploads, pa.int64())
+        return arrays
+
+    path = directory / schema.file_name(f"feed_{kind}")
+    if FeedUpload.objects.filter(kind=kind).count() <= 1:
+        written = _write(path, target, rows, lambda batch: _without_upload(build(batch)))
+        return written, unreadable[0]
+    raw = directory / f"raw_feed_{kind}.parquet"
+    with_upload = target.append(pa.field("upload_id", pa.int64(), nullable=False))
+    written = _write(raw, with_upload, rows, build)
+    if written:
+        written = _merge_reuploads(raw, path, target)
+    raw.unlink(missing_ok=True)
+    return written, unreadable[0]
+
+
+def _without_upload(arrays: dict[str, pa.Array]) -> dict[str, pa.Array]:
+    arrays.pop("upload_id")
+    return arrays
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def _cast(values: list[str | None], type_: pa.DataType) -> tuple[pa.Array, int]:
+    """The column in its schema type, and how many values could not be read (they become nulls)."""
+    text = pa.array(values, pa.string())
+    if pa.types.is_string(type_):
+        return text, 0
+    try:
+        return text.cast(type_), 0
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    parsed = [_parse(v, type_) for v in values]
+    bad = sum(1 for v, p in zip(values, parsed, strict=True) if v is not None and p is None)
+    return pa.array(parsed, type_), bad
+
+
+def _parse(value: str | None, type_: pa.DataType) -> Any:
+    if value is None:
+        return None
+    try:
+        if pa.types.is_date(type_):
+            return pa.scalar(value).cast(type_).as_py()
+        amount = Decimal(value.replace(",", ""))
+        quantized = amount.quantize(Decimal(1).scaleb(-type_.scale))
+        return (
+            quantized if quantized == amount and len(quantized.as_tuple().digits) <= type_.precision else None
+        )
+    except (pa.ArrowInvalid, InvalidOperation, ValueError):
+        return None
+
+
+def _merge_reuploads(raw: Path, path: Path, target: pa.Schema) -> int:
+    """Write `raw` to `path` with records sent again in a later upload written once (module docstring)."""
+    same = ", ".join(f.name for f in target if f.name != "row_id")
+    columns = ", ".join(f.name for f in target)
+    source = "read_parquet(" + "'" + str(raw).replace("'", "''") + "')"
+    sql = (
+        "WITH numbered AS (SELECT *, row_number() OVER"
+        f" (PARTITION BY upload_id, {same} ORDER BY row_id) AS occurrence FROM {source}),"
+        " ranked AS (SELECT *, row_number() OVER"
+        f" (PARTITION BY {same}, occurrence ORDER BY upload_id DESC, row_id DESC) AS pick FROM numbered)"
+        f" SELECT {columns} FROM ranked WHERE pick = 1 ORDER BY row_id"
+    )
+    connection = duckdb.connect(":memory:")
+    written = 0
+    try:
+        reader = connection.sql(sql).to_arrow_reader(BATCH_ROWS)
+        with pq.ParquetWriter(path, target) as writer:
+            for batch in reader:
+                writer.write_table(pa.Table.from_batches([batch]).cast(target))
+                written += batch.num_rows
+    finally:
+        connection.close()
+    return written
+
+
+# --- writing ----------------------------------------------------------------------------------------------
+
+
+def _batches(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, BATCH_ROWS)):
+        yield batch
+
+
+def _write(path: Path, target: pa.Schema, queryset, build, *, always: bool = False) -> int:
+    """Stream `queryset` into a Parquet file batch by batch; returns the rows written.
+
+    `always`: write the file (empty) even without rows; otherwise no rows means no file.
+    """
+    written = 0
+    writer: pq.ParquetWriter | None = None
+    try:
+        for batch in _batches(queryset.iterator(chunk_size=BATCH_ROWS)):
+            if writer is None:
+                writer = pq.ParquetWriter(path, target)
+            writer.write_table(pa.Table.from_pydict(build(batch), schema=target))
+            written += len(batch)
+        if writer is None and always:
+            writer = pq.ParquetWriter(path, target)
+            writer.write_table(target.empty_table())
+    finally:
+        if writer is not None:
+            writer.close()
+    return written

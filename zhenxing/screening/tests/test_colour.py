@@ -1,0 +1,104 @@
+"""The household risk colour: red (open warning, identification, overdue step of a monitored case),
+yellow (monitored), green (eliminated or no risk)."""
+
+import pytest
+
+from zhenxing.cases import actions as cases
+from zhenxing.cases.tests.helpers import monitored, open_case, ready_for_elimination, scan, secure_visit
+from zhenxing.screening.actions import assign_warning, close_warning, start_verification
+from zhenxing.screening.colour import risk_colour, risk_colours
+from zhenxing.screening.models import Warning
+from zhenxing.screening.tests.run_helpers import D, lifted, medical, ordinary, push, run
+
+pytestmark = pytest.mark.django_db
+TODAY = D(2025, 11, 3)
+
+
+@pytest.fixture
+def household(cast, village):
+    return ordinary(cast, village)
+
+
+def eliminated(cast, household):
+    """The whole elimination chain (as in the cases tests), ending on 2025-10-22."""
+    cadre, township, county = cast["village_cadre"], cast["township_officer"], cast["district_officer"]
+    case = cases.start_elimination(cadre, ready_for_elimination(cast, household), started_on=D(2025, 10, 13))
+    case = cases.record_elimination_check(cadre, case, secure_visit(D(2025, 10, 14)))
+    case = cases.record_review(
+        cadre,
+        case,
+        held_on=D(2025, 10, 15),
+        attendance=12,
+        votes_for=12,
+        votes_against=0,
+        minutes=[scan(cadre, case.area, "评议记录.pdf")],
+    )
+    cases.publish_notice(cadre, case, start=D(2025, 10, 15), end=D(2025, 10, 20))
+    case = cases.township_review(township, case, approve=True, reason="", reviewed_on=D(2025, 10, 20))
+    case = cases.county_decision(county, case, decision=cases.APPROVE, reason="", decided_on=D(2025, 10, 21))
+    return cases.announce(county, case, announced_on=D(2025, 10, 22))
+
+
+def test_it_colours_a_household_without_risk_green(household):
+    assert risk_colour(household, TODAY) == ("green", "无未办结的预警，未纳入监测")
+
+
+def test_it_colours_an_open_warning_red(cast, village):
+    household = lifted(cast, village)
+    push(cast, "medical", [medical(1, "6000.00")])
+    run(cast)
+
+    assert risk_colour(household, TODAY) == ("red", "有1条未办结的筛查预警")
+
+
+def test_it_colours_a_closed_warning_green_again(cast, village):
+    household = lifted(cast, village)
+    push(cast, "medical", [medical(1, "6000.00")])
+    run(cast)
+    warning = assign_warning(cast["township_officer"], Warning.objects.get(), D(2025, 4, 2))
+    warning = start_verification(cast["village_cadre"], warning, D(2025, 4, 3))
+    close_warning(
+        cast["village_cadre"], warning, result="exclude", reason="已报销，无困难", closed_on=D(2025, 4, 7)
+    )
+
+    assert risk_colour(household, TODAY)[0] == "green"
+
+
+def test_it_colours_an_identification_red(cast, household):
+    case = open_case(cast, household)
+
+    assert risk_colour(household, TODAY) == ("red", f"识别认定中（{case.number}，待办环节：承诺授权）")
+
+
+def test_it_colours_a_monitored_household_yellow(cast, household):
+    monitored(cast, household)
+
+    assert risk_colour(household, TODAY) == ("yellow", "监测对象（监测帮扶中）")
+
+
+def test_it_colours_a_monitored_case_with_an_overdue_step_red(cast, household):
+    case = cases.start_elimination(
+        cast["village_cadre"], ready_for_elimination(cast, household), started_on=D(2025, 10, 13)
+    )
+
+    assert risk_colour(household, case.stage_due) == ("yellow", "监测对象（风险消除程序中）")
+    assert risk_colour(household, TODAY) == (
+        "red",
+        f"风险消除程序中，入户核实已逾期（期限{case.stage_due:%Y-%m-%d}）",
+    )
+
+
+def test_it_colours_an_eliminated_household_green(cast, household):
+    eliminated(cast, household)
+
+    assert risk_colour(household, TODAY) == ("green", "风险已消除")
+
+
+def test_it_colours_a_page_of_households_in_three_queries(cast, village, django_assert_num_queries):
+    first, second = lifted(cast, village), ordinary(cast, village)
+    open_case(cast, second)
+
+    with django_assert_num_queries(3):
+        colours = risk_colours([first.pk, second.pk, 999_999], TODAY)
+
+    assert {pk: colour for pk, (colour, _) in colours.items()} == {first.pk: "green", second.pk: "red"}

@@ -1,0 +1,269 @@
+"""The engine's API and plumbing: run results, parameters bound safely, the compiler, the generator."""
+
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from zhenxing.screening.engine import schema
+from zhenxing.screening.engine.compile import DUCKDB, SPARK, compile_plan, months_before, window_months
+from zhenxing.screening.engine.defaults import LINES, default_params
+from zhenxing.screening.engine.expr import EngineError, F, P, literal, quote_backslash, quote_standard
+from zhenxing.screening.engine.generate import generate
+from zhenxing.screening.engine.rules import RULES, Rule, Window, latest
+from zhenxing.screening.engine.run import explain, run
+from zhenxing.screening.engine.testing import SnapshotBuilder
+
+AS_OF = date(2024, 11, 30)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("generated")
+    generate(directory, persons=3000, feed_rows=3000, seed=7, as_of=AS_OF)
+    return directory
+
+
+def medical_snapshot(tmp_path) -> Path:
+    snap = SnapshotBuilder()
+    snap.household(1, kind="lifted")
+    snap.person(11, 1)
+    snap.row("medical", 11, settlement_date="2024-06-01", self_pay="5234.00")
+    snap.household(2, status="monitored")
+    snap.person(21, 2)
+    snap.row("vehicle", 21, plate_number="鄂G1", vehicle_type="小型轿车", registration_date="2020-01-01")
+    return snap.write(tmp_path / "snapshot")
+
+
+def test_importing_the_engine_does_not_import_django():
+    code = (
+        "import sys\n"
+        "import zhenxing.screening.engine.run, zhenxing.screening.engine.generate, zhenxing.screening.engine.testing\n"
+        "import zhenxing.screening.engine.duckdb_backend, zhenxing.screening.engine.spark_backend\n"
+        "assert 'django' not in sys.modules, sorted(m for m in sys.modules if m.startswith('django'))\n"
+        "assert 'pyspark' not in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[3]
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_it_reports_hits_sorted_with_counts_log_and_progress(tmp_path):
+    calls = []
+
+    result = run(medical_snapshot(tmp_path), default_params(), AS_OF, progress=lambda *a: calls.append(a))
+
+    assert [h.identity for h in result.hits] == [("medical_lifted", 1, "2024"), ("vehicle", 2, "")]
+    assert result.counts == {r.key: (1 if r.key in ("medical_lifted", "vehicle") else 0) for r in RULES}
+    assert list(result.seconds_per_rule) == [r.key for r in RULES]
+    assert calls == [(n, len(RULES) + 1) for n in range(1, len(RULES) + 2)]
+    assert result.log[0] == "筛查基准日 2024-11-30，计算引擎 DuckDB，规则 16 条"
+    assert "快照中没有教育数据（feed_education.parquet），按无数据处理" in result.log
+    assert "医保数据：1 条对应到在册在户人员" in result.log
+    assert "规则“脱贫户和监测户医疗个人自付”（medical_lifted）：1 户" in "\n".join(result.log)
+
+
+def test_explain_names_the_rule_threshold_and_values(tmp_path):
+    hits = run(medical_snapshot(tmp_path), default_params(), AS_OF).hits
+
+    assert [explain(h) for h in hits] == [
+        "脱贫户和监测户医疗个人自付（因病）：2023-12-01至2024-11-30个人自付医疗费用合计5234.00元，达到预警线5000.00元。",
+        "家庭成员登记有车辆（车辆）：家庭成员登记有小型轿车（鄂G1，登记日期2020-01-01），须核实说明。",
+    ]
+
+
+def test_every_rule_explains_itself_from_its_own_values(generated):
+    result = run(generated, default_params(), AS_OF)
+    first = {}
+    for hit in result.hits:
+        first.setdefault(hit.rule, hit)
+
+    for hit in first.values():
+        sentence = explain(hit)
+        assert "{" not in sentence and "—" not in sentence, sentence
+
+
+def test_it_runs_only_the_rules_asked_for_and_refuses_unknown_ones(tmp_path):
+    directory = medical_snapshot(tmp_path)
+
+    assert run(directory, default_params(), AS_OF, rules=["vehicle"]).counts == {"vehicle": 1}
+    with pytest.raises(EngineError, match="没有这些筛查规则：medical"):
+        run(directory, default_params(), AS_OF, rules=["medical"])
+
+
+def test_a_missing_parameter_is_named(tmp_path):
+    params = default_params()
+    del params["medical_lifted_threshold"]
+
+    with pytest.raises(
+        EngineError, match="缺少筛查参数“medical_lifted_threshold”（规则“脱贫户和监测户医疗个人自付”需要）"
+    ):
+        run(medical_snapshot(tmp_path), params, AS_OF)
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("medical_window_months", 0, "应为不小于 1 的整数月数"),
+        ("medical_window_months", "12", "应为不小于 1 的整数月数"),
+        ("medical_lifted_threshold", 5000.0, "类型（float）不能用于筛查规则"),
+        ("education_cost_stages", "高中", "应为选项列表"),
+    ],
+)
+def test_badly_typed_parameters_are_refused(tmp_path, key, value, message):
+    with pytest.raises(EngineError, match=message):
+        run(medical_snapshot(tmp_path), default_params() | {key: value}, AS_OF)
+
+
+def test_a_missing_registry_file_is_an_error(tmp_path):
+    directory = medical_snapshot(tmp_path)
+    (directory / "persons.parquet").unlink()
+
+    with pytest.raises(EngineError, match="筛查快照缺少 persons.parquet"):
+        run(directory, default_params(), AS_OF, rules=["vehicle"])
+
+
+def test_a_memory_limit_is_applied_and_checked(tmp_path):
+    directory = medical_snapshot(tmp_path)
+
+    assert run(directory, default_params(), AS_OF, memory_limit="512MB").counts["vehicle"] == 1
+    with pytest.raises(EngineError, match="内存上限"):
+        run(directory, default_params(), AS_OF, memory_limit="1GB'; DROP")
+
+
+def test_household_ids_must_be_integers(tmp_path):
+    with pytest.raises(EngineError, match="户的编号应为整数"):
+        run(medical_snapshot(tmp_path), default_params(), AS_OF, household_ids=["1"])
+
+
+def test_spark_backend_without_pyspark_says_so(monkeypatch):
+    from zhenxing.screening.engine import spark_backend
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+
+    with pytest.raises(EngineError, match="未安装 PySpark"):
+        spark_backend.local_session()
+
+
+# --- parameters are literals, never SQL -----------------------------------------------------------------
+def test_literals_are_typed_and_quoted_per_dialect():
+    assert literal(Decimal("5000.00"), quote_standard) == "CAST('5000.00' AS DECIMAL(6,2))"
+    assert literal(Decimal("1.5"), quote_standard) == "CAST('1.5' AS DECIMAL(2,1))"
+    assert literal(Decimal("0.05"), quote_standard) == "CAST('0.05' AS DECIMAL(2,2))"
+    assert literal(Decimal("-30"), quote_standard) == "CAST('-30' AS DECIMAL(2,0))"
+    assert literal(12, quote_standard) == "12"
+    assert literal(date(2024, 2, 29), quote_standard) == "DATE '2024-02-29'"
+    assert quote_standard("a'b\\c") == "'a''b\\c'"
+    assert quote_backslash("a'b\\c") == "'a\\'b\\\\c'"
+    for bad in (1.5, Decimal("NaN"), None, object()):
+        with pytest.raises(EngineError):
+            literal(bad, quote_standard)
+
+
+def test_a_hostile_choice_matches_only_itself(tmp_path):
+    hostile = "C') OR (1=1) OR ('x\\' = 'x"
+    snap = SnapshotBuilder()
+    for household, grade in [(1, "A"), (2, "C"), (3, hostile)]:
+        snap.household(household)
+        snap.person(household * 10, household)
+        snap.row("housing", household * 10, appraisal_date="2024-01-01", safety_grade=grade)
+    params = default_params() | {"housing_unsafe_grades": (hostile,)}
+
+    hits = run(snap.write(tmp_path / "s"), params, AS_OF, rules=["housing_unsafe"]).hits
+
+    assert [(h.household_id, h.values["预警等级"]) for h in hits] == [(3, hostile)]
+
+
+# --- the compiler -----------------------------------------------------------------------------------------
+def test_months_before_uses_calendar_months_clamped_to_the_month_end():
+    assert months_before(date(2024, 11, 30), 12) == date(2023, 11, 30)
+    assert months_before(date(2024, 3, 31), 1) == date(2024, 2, 29)
+    assert months_before(date(2024, 2, 29), 12) == date(2023, 2, 28)
+    assert months_before(date(2024, 1, 15), 1) == date(2023, 12, 15)
+    assert window_months(date(2024, 1, 31), 3) == ["2023-11", "2023-12", "2024-01"]
+
+
+def test_every_rule_compiles_for_both_dialects(tmp_path):
+    directory = medical_snapshot(tmp_path)
+    for dialect in (DUCKDB, SPARK):
+        plan = compile_plan(RULES, default_params(), AS_OF, dialect, directory, prefix="zx_")
+        assert [q.rule.key for q in plan.queries] == [r.key for r in RULES]
+
+
+def test_a_rule_reads_the_parameters_and_inputs_it_declares():
+    by_key = {r.key: r for r in RULES}
+
+    assert by_key["medical_lifted"].params == ("medical_lifted_threshold", "medical_window_months")
+    assert by_key["medical_lifted"].inputs == ("medical", "persons", "households")
+    assert by_key["income_drop"].params == ("income_drop_percent", "income_drop_line_multiple")
+    assert by_key["income_drop"].inputs == ("incomes", "households")
+    used = {key for r in RULES for key in r.params}
+    assert used == set(default_params()) - {"lines", "monitoring_line"}
+
+
+def test_a_new_rule_is_one_definition(tmp_path):
+    rule = Rule(
+        "disability_any", "新发残疾人证", "因残", "disability",
+        where=F.disability_grade.isin(("三级", "四级")), window=Window("issue_date", "disability_window_months"),
+        period=latest("issue_date"), values=(("残疾等级", F.disability_grade),), explanation="新发{残疾等级}残疾人证",
+    )  # fmt: skip
+    snap = SnapshotBuilder()
+    snap.household(1)
+    snap.person(11, 1)
+    snap.row("disability", 11, disability_category="肢体", disability_grade="三级", issue_date="2024-05-05")
+    directory = snap.write(tmp_path / "s")
+
+    plan = compile_plan([rule], default_params(), AS_OF, DUCKDB, directory)
+
+    assert "disability_grade IN ('三级', '四级')" in plan.queries[0].sql
+
+
+def test_a_rule_using_an_unknown_column_or_parameter_is_refused(tmp_path):
+    directory = medical_snapshot(tmp_path)
+    bad_column = Rule("x", "测试", "其他", "medical", latest("settlement_date"), (), "", where=F.nope.eq("1"))
+    bad_param = Rule(
+        "y", "测试", "其他", "medical", latest("settlement_date"), (), "", where=F.self_pay >= P.nope
+    )
+
+    with pytest.raises(EngineError, match="不存在的列：nope"):
+        compile_plan([bad_column], default_params(), AS_OF, DUCKDB, directory)
+    with pytest.raises(EngineError, match="缺少筛查参数“nope”"):
+        compile_plan([bad_param], default_params(), AS_OF, DUCKDB, directory)
+
+
+def test_engine_defaults_equal_the_policy_defaults():
+    from zhenxing.policy.parameters import DEFAULTS, MONITORING_LINE_BY_YEAR, parse_values
+
+    policy = parse_values(DEFAULTS, DEFAULTS)
+    engine = default_params()
+    assert {k: v for k, v in engine.items() if k != "lines"} == {k: policy[k] for k in engine if k != "lines"}
+    assert LINES == {y: Decimal(v).quantize(Decimal("0.01")) for y, v in MONITORING_LINE_BY_YEAR.items()}
+
+
+# --- the generator ----------------------------------------------------------------------------------------
+def test_generated_files_have_the_snapshot_schema(generated):
+    for table, expected in schema.TABLES.items():
+        got = pq.read_schema(generated / schema.file_name(table))
+        assert [(f.name, f.type) for f in got] == [(f.name, f.type) for f in expected], table
+
+
+def test_generated_snapshot_is_deterministic(generated, tmp_path):
+    again = tmp_path / "again"
+    counts = generate(again, persons=3000, feed_rows=3000, seed=7, as_of=AS_OF)
+
+    assert counts["persons"] == 3000
+    for table in ("persons", "feed_medical", "incomes"):
+        assert pq.read_table(again / f"{table}.parquet").equals(pq.read_table(generated / f"{table}.parquet"))
+
+
+def test_every_rule_fires_on_a_small_generated_snapshot(generated):
+    result = run(generated, default_params(), AS_OF)
+
+    assert [k for k, n in result.counts.items() if n == 0] == []
+    assert len({h.identity for h in result.hits}) == len(result.hits)

@@ -23,7 +23,8 @@ What it does:
    (b) the disbursement progress table per source, township and project: `checks.progress_rows` and
        the whole `/funds/progress/?group=…` request;
    (c) the reconciliation of a `--rows`-row 直达系统 export made from the payments (1 % amounts and 1 %
-       dates changed, 0.5 % left out, 0.5 % unknown projects added): writing the .xlsx (not timed),
+       dates changed, 0.5 % left out — and the payments beyond `--rows` — and unknown projects added to
+       make up the rows): writing the .xlsx (not timed),
        parsing it (`read_table`), `validate_reconciliation` (parse + checks + comparison), storing the
        result (`actions.commit_reconciliation`) and the same through the `funds.reconcile` job.
 """

@@ -112,7 +112,15 @@ class Job(models.Model):
         """The summary as (Chinese label, value) pairs, for the job page."""
         from zhenxing.jobs.registry import result_label
 
-        return [(result_label(self.kind, key), value) for key, value in (self.result or {}).items()]
+        return [
+            (result_label(self.kind, key), value) for key, value in (self.result or {}).items() if key != "url"
+        ]
+
+    @property
+    def result_url(self) -> str:
+        """The page showing what a succeeded job made (a summary's "url"), if it names one of ours."""
+        url = (self.result or {}).get("url", "") if self.status == Status.SUCCEEDED else ""
+        return url if isinstance(url, str) and url.startswith("/") and not url.startswith("//") else ""
 
     @property
     def has_result_file(self) -> bool:

@@ -83,10 +83,16 @@ def household_list(request):
         year, per_capita = household.latest_year, household.latest_per_capita
         household.band = lines.band(year, per_capita) if year is not None else None
         household.band_badge = BAND_BADGE.get(household.band)
+    show_risk = request.user.can(Capability.VIEW_CASES)
+    if show_risk:
+        risks = _risks([h.pk for h in page])
+        for household in page:
+            household.risk = risks.get(household.pk)
     context = {
         "form": form,
         "filter": f,
         "page": page,
+        "show_risk": show_risk,
         "querystring": _querystring(request),
         "filter_params": [(k, v) for k, v in request.GET.items() if k not in ("page", "as_of", "full")],
         "can_full": request.user.can(Capability.VIEW_FULL_PERSONAL_DATA),
@@ -178,10 +184,21 @@ def _monitoring(user, household) -> dict:
     )
     return {
         "show_cases": True,
+        "risk": _risks([household.pk]).get(household.pk),
         "cases": cases,
         "open_case": next((c for c in cases if c.is_open), None),
         "leads": Lead.objects.filter(household=household).select_related("case").order_by("-found_on", "-id"),
         "can_record_lead": user.can(Capability.RECORD_CASES) and household.is_active,
+    }
+
+
+def _risks(household_ids: list[int]) -> dict[int, dict]:
+    """The risk colour (screening/colour.py) of a page of households: colour, Chinese label, reason."""
+    from zhenxing.screening.colour import LABELS, risk_colours
+
+    return {
+        pk: {"colour": colour, "label": LABELS[colour], "reason": reason}
+        for pk, (colour, reason) in risk_colours(household_ids).items()
     }
 
 

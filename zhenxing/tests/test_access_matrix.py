@@ -747,7 +747,7 @@ ACCESS: dict[str, Access] = {
     "funds:asset_detail": Access(roles=FUNDS_READERS, kwargs=funds_kwargs("assets"), record_first=True),
     **{
         f"funds:asset_{step}": funds_post("assets", FUNDS_MANAGERS)
-        for step in ("revenue", "dispose", "approve")
+        for step in ("revenue", "dispose", "approve", "reject")
     },
     "funds:pv_detail": Access(roles=FUNDS_READERS, kwargs=funds_kwargs("stations"), record_first=True),
     **{f"funds:pv_{step}": funds_post("stations", FUNDS_MANAGERS) for step in ("month", "distribute")},

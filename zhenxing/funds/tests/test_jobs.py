@@ -115,8 +115,11 @@ def test_it_stores_a_reconciliation_through_a_job(client, cast, county, in_libra
     ]
     entry = AuditEntry.objects.get(action="funds.reconcile")
     assert (entry.actor, entry.source, entry.object_id) == (officer, "import", str(batch.public_id))
-    assert job.result_items[-1] == ("对账差异清单", job.result["url"])
-    page = client.get(job.result["url"]).content.decode()
+    assert job.result_url == job.result["url"]
+    assert "对账差异清单" not in dict(job.result_items)
+    job_page = client.get(reverse("jobs:detail", args=[job.public_id])).content.decode()
+    assert f'href="{job.result_url}">查看结果</a>' in job_page
+    page = client.get(job.result_url).content.decode()
     assert "2024-X-999" in page and "直达系统有、本系统无" in page
 
 

@@ -76,6 +76,7 @@ class Command(BaseCommand):
         self.load_registry(admin, options["households"])
         self.load_funds(admin)
         self.load_cases(admin)
+        self.load_screening()
         self.print_logins()
 
     def load_registry(self, admin, households: int) -> None:
@@ -108,6 +109,15 @@ class Command(BaseCommand):
         self.stdout.write("准备演示监测案件（风险线索、识别认定、帮扶、风险消除）……")
         with acting_via(Source.CLI):
             self.stdout.write(describe(load_demo_cases(admin, DEMO_PASSWORD)))
+
+    def load_screening(self) -> None:
+        from zhenxing.audit.context import acting_via
+        from zhenxing.audit.models import Source
+        from zhenxing.screening.demo import describe, load_demo_screening
+
+        self.stdout.write("准备演示部门筛查（部门数据上传、筛查运行、预警分派与核实）……")
+        with acting_via(Source.CLI):
+            self.stdout.write(describe(load_demo_screening()))
 
     def load(self) -> None:
         county = Area.objects.get(level=Level.COUNTY)

@@ -54,12 +54,12 @@ lint:
 
 test-sqlite:
 	@echo "== 测试：SQLite =="
-	$(BIN)/pytest -q -n auto
+	$(BIN)/pytest -q -n auto --dist loadgroup
 
 test-postgres:
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(ZX_TEST_POSTGRES)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== 测试：PostgreSQL ($(ZX_TEST_POSTGRES)) =="; \
-	  ZX_DATABASE_URL=$(ZX_TEST_POSTGRES) $(BIN)/pytest -q -n auto; \
+	  ZX_DATABASE_URL=$(ZX_TEST_POSTGRES) $(BIN)/pytest -q -n auto --dist loadgroup; \
 	else echo "PostgreSQL 不可达（$(ZX_TEST_POSTGRES)），跳过 PostgreSQL 测试"; fi
 
 # --- benchmarks (run by hand; see bench/README.md) -------------------------------------------------

@@ -1,11 +1,12 @@
 """The household risk colour (红/黄/绿), transparent and computed, never typed.
 
     colour, reason = risk_colour(household)        # ("red", "有1条未办结的筛查预警")
-    colours = risk_colours([h.pk for h in page])    # {pk: (colour, reason)}, three queries for a page
+    colours = risk_colours([h.pk for h in page])    # {pk: (colour, reason)}, four queries for a page
 
 The rule, checked in this order (the reason names every condition that applies at the chosen colour):
-- red (红): the household has an open screening warning (any status but 已办结), or an open case in
-  identification (识别认定中), or an open monitored case (监测帮扶中 or 风险消除程序中) whose current step
+- red (红): the household has an open screening warning (any status but 已办结), an open risk lead
+  (待处理: a warning closed as 纳入监测, a declaration or a cadre's finding not yet verified), an open case
+  in identification (识别认定中), or an open monitored case (监测帮扶中 or 风险消除程序中) whose current step
   is past its deadline (`stage_due` before today);
 - yellow (黄): the household is monitored (`monitoring_status` 监测对象, or an open monitored case);
 - green (绿): everything else — risk eliminated (风险已消除) or no warning, case or monitoring at all.
@@ -20,7 +21,7 @@ from collections.abc import Iterable
 from django.db.models import Count
 from django.utils import timezone
 
-from zhenxing.cases.models import Case, CaseStatus, Step
+from zhenxing.cases.models import Case, CaseStatus, Lead, LeadStatus, Step
 from zhenxing.registry.models import Household, MonitoringStatus
 from zhenxing.screening.models import Warning, WarningStatus
 
@@ -57,14 +58,27 @@ def _colours(ids: list[int], today: datetime.date) -> dict[int, tuple[str, str]]
         .annotate(n=Count("pk"))
         .values_list("household_id", "n")
     )
+    leads = dict(
+        Lead.objects.filter(household_id__in=ids, status=LeadStatus.OPEN)
+        .values_list("household_id")
+        .annotate(n=Count("pk"))
+        .values_list("household_id", "n")
+    )
     cases = {c.household_id: c for c in Case.objects.filter(household_id__in=ids, is_open=True)}
-    return {pk: _colour(status, warnings.get(pk, 0), cases.get(pk), today) for pk, status in statuses.items()}
+    return {
+        pk: _colour(status, warnings.get(pk, 0), leads.get(pk, 0), cases.get(pk), today)
+        for pk, status in statuses.items()
+    }
 
 
-def _colour(status: str, open_warnings: int, case: Case | None, today: datetime.date) -> tuple[str, str]:
+def _colour(
+    status: str, open_warnings: int, open_leads: int, case: Case | None, today: datetime.date
+) -> tuple[str, str]:
     red = []
     if open_warnings:
         red.append(f"有{open_warnings}条未办结的筛查预警")
+    if open_leads:
+        red.append(f"有{open_leads}条待处理的风险线索")
     if case is not None and case.status == CaseStatus.IDENTIFYING:
         red.append(f"识别认定中（{case.number}，待办环节：{case.get_stage_display()}）")
     monitored_case = case is not None and case.status in MONITORED_CASE

@@ -1,6 +1,6 @@
 """The demo district's department screening (部门筛查预警), written entirely through the actions.
 
-`load_demo_screening(admin)` needs the demo registry (`registry.demo.load_demo_registry`) and is meant to
+`load_demo_screening()` needs the demo registry (`registry.demo.load_demo_registry`) and is meant to
 run after the cases demo (`cases.demo.load_demo_cases`): the 疑点 checks look at the households it put
 under monitoring or in identification, and the workflow uses the accounts it created or found. With a
 seeded random generator and dates counted back from today it:
@@ -24,7 +24,8 @@ seeded random generator and dates counted back from today it:
    with a reason; the rest stay 待分派. A warning is raised on the day of the run and no step may be
    dated before the step it follows or after today, so every step is dated today and none is overdue.
 
-Nothing is loaded when a feed upload already exists (running the demo again reuses it).
+Everything is written in one transaction (all or nothing). Nothing is loaded when a feed upload already
+exists (running the demo again reuses it).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import datetime
 import hashlib
 import random
 from dataclasses import dataclass
-from itertools import zip_longest
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -55,6 +55,7 @@ from zhenxing.registry.models import (
     HouseholdKind,
     Membership,
     MonitoringStatus,
+    Person,
     PersonStatus,
 )
 from zhenxing.screening import feeds
@@ -159,6 +160,7 @@ VEHICLES = (("小型轿车", 45), ("货车", 8), ("农用车", 12), ("摩托车"
 # Regions of people a feed lists who are not in the district's registry (neighbours, people moved away).
 OTHER_REGIONS = ("420704", "420702", "420703", "421102", "420115")
 
+INCLUDE_REASON = "经入户核实，风险属实，转为风险线索，启动监测对象识别程序"
 # Why a village closes a warning without monitoring, by the warning's risk type (the verification note).
 EXCLUDE_REASONS = {
     "因病": "经入户核实，住院费用已由基本医保、大病保险和医疗救助报销大部分，家庭成员稳定务工，无返贫致贫风险",
@@ -190,7 +192,6 @@ def _money(cents: int) -> str:
 class _Member:
     person_id: int
     household_id: int
-    number: str  # 户编号
     area_id: int
     household_kind: str
     lifted_attribute: str
@@ -235,7 +236,6 @@ class _Loader:
             .values_list(
                 "person_id",
                 "household_id",
-                "household__number",
                 "household__area_id",
                 "household__kind",
                 "household__lifted_attribute",
@@ -254,7 +254,7 @@ class _Loader:
         )
         self.members: list[_Member] = []
         for row in rows.iterator(chunk_size=20_000):
-            m = _Member(*row[:7], row[7] == HEAD, *row[8:])
+            m = _Member(*row[:6], row[6] == HEAD, *row[7:])
             m.lifted_or_monitored = (
                 m.household_kind == HouseholdKind.LIFTED or m.monitoring == MonitoringStatus.MONITORED
             )
@@ -329,8 +329,6 @@ class _Loader:
 
     def unknown(self, rng, count: int) -> list[tuple[str, str]]:
         """(ID number, name) of people no registry person is: valid numbers, checked against the hashes."""
-        from zhenxing.registry.models import Person
-
         found: list[tuple[str, str]] = []
         while len(found) < count:
             batch = []
@@ -1093,10 +1091,11 @@ def load_demo_screening(*, seed: int = SEED) -> dict:
     """Generate the demo feeds, run the screening and work part of its warnings (module docstring).
 
     Raises ValidationError when there are no demo households or no district officer account. Nothing
-    is written when a feed upload exists already: the summary comes back with `skipped`. Each upload,
-    the run and each workflow step is its own transaction, as in the platform; every write is made by
-    the account whose job it is. Returns the summary, the run's hits per rule, the hits the generator
-    planned per feed rule (`planned`) and how many villages' warnings were worked.
+    is written when a feed upload exists already: the summary comes back with `skipped`. Every write is
+    made through the actions by the account whose job it is, in one transaction. Returns the summary,
+    the run's hits per rule (`run_counts`), the households the generator made cross each feed rule
+    (`planned`, rule → count: equal to the run's hits of that rule) and how many villages' warnings
+    were worked (`workflow_villages`).
     """
     if not Household.objects.filter(area__is_demo=True, is_active=True).exists():
         raise ValidationError("没有演示农户：请先运行 zhenxing demo 准备演示农户台账")
@@ -1157,37 +1156,26 @@ def _work(rng, today: datetime.date) -> int:
             )
         if cadre is not None and townships[area.parent_id] is not None:
             villages[area_id] = cadre
-    # The department's warnings and the income ledger's, alternately: both kinds at every step.
-    ledger = [w for w in warnings if w.area_id in villages and w.rule in INCOME_RULES]
-    departments = [w for w in warnings if w.area_id in villages and w.rule not in INCOME_RULES]
-    rng.shuffle(ledger)
-    rng.shuffle(departments)
-    workable = [w for pair in zip_longest(departments, ledger) for w in pair if w is not None]
-    start = 0
-    for state, share in WORKFLOW:
-        count = max(1, round(len(workable) * share)) if workable else 0
-        for warning in workable[start : start + count]:
-            cadre = villages[warning.area_id]
-            actions.assign_warning(townships[warning.area.parent_id], warning, today)
-            if state == "assigned":
-                continue
-            actions.start_verification(cadre, warning, today)
-            if state == "verifying":
-                continue
-            if state == "include":
-                actions.close_warning(
-                    cadre,
-                    warning,
-                    result=WarningResult.INCLUDE,
-                    reason="经入户核实，风险属实，纳入监测对象识别程序",
-                    closed_on=today,
-                )
-            else:
-                reason = EXCLUDE_REASONS.get(warning.risk_type, EXCLUDE_REASONS["收入"])
-                actions.close_warning(
-                    cadre, warning, result=WarningResult.EXCLUDE, reason=reason, closed_on=today
-                )
-        start += count
+    # The department's warnings and the income ledger's in the same shares: every state shows both.
+    worked = []
+    for income in (False, True):
+        group = [w for w in warnings if w.area_id in villages and (w.rule in INCOME_RULES) == income]
+        rng.shuffle(group)
+        states = [state for state, share in WORKFLOW for _ in range(max(1, round(len(group) * share)))]
+        worked += zip(group, states, strict=False)
+    for warning, state in worked:
+        cadre = villages[warning.area_id]
+        actions.assign_warning(townships[warning.area.parent_id], warning, today)
+        if state == "assigned":
+            continue
+        actions.start_verification(cadre, warning, today)
+        if state == "verifying":
+            continue
+        if state == "include":
+            result, reason = WarningResult.INCLUDE, INCLUDE_REASON
+        else:
+            result, reason = WarningResult.EXCLUDE, EXCLUDE_REASONS[warning.risk_type]
+        actions.close_warning(cadre, warning, result=result, reason=reason, closed_on=today)
     return len(villages)
 
 

@@ -42,6 +42,10 @@ from zhenxing.lib.workdays import add_working_days
 from zhenxing.registry.demo import load_demo_registry
 from zhenxing.registry.models import Household, HouseholdKind, IncomeYear, MonitoringStatus
 
+# One worker loads this module's demo once (a module fixture would load on every worker that runs a test).
+pytestmark = pytest.mark.xdist_group("demo")
+
+
 TODAY = datetime.date(2026, 6, 15)
 PASSWORD = "Zhenxing@2024"
 LINE = Decimal("8300.00")

@@ -37,6 +37,10 @@ from zhenxing.registry.demo import (
 )
 from zhenxing.registry.models import Household, HouseholdKind, IncomeYear, Person
 
+# One worker loads this module's demo once (a module fixture would load on every worker that runs a test).
+pytestmark = pytest.mark.xdist_group("demo")
+
+
 VILLAGES = ["420704100201", "420704100202", "420704101201"]
 RELATIONS = {
     "户主", "配偶", "之子", "之女", "之儿媳", "之女婿", "之孙子", "之孙女", "之外孙子", "之外孙女",

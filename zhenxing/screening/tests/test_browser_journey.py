@@ -154,13 +154,13 @@ def test_it_takes_a_medical_feed_row_to_a_lead_on_the_household(
         shown = facts(page)
         lead = Lead.objects.get()
         assert shown["状态"] == "已办结：纳入监测"
-        assert shown["风险线索"] == f"{lead.number}（{lead.get_status_display()}）"
+        assert shown["风险线索"] == f"{lead.number}（待处理）"
 
         # —— The lead on the household page ———————————————————————————————————————————————————————
         with page.expect_navigation():
             page.click(f"dd a:text-is('{household.number}')")
         assert cells(page, "#monitoring table tbody tr") == [
-            [lead.number, "部门筛查预警", "2025-04-01", lead.get_status_display(), ""]
+            [lead.number, "部门筛查预警", "2025-04-01", "待处理", ""]
         ]
         if os.environ.get("ZX_SCREENSHOTS"):
             page.screenshot(

@@ -64,6 +64,24 @@ def test_it_colours_a_closed_warning_green_again(cast, village):
     assert risk_colour(household, TODAY)[0] == "green"
 
 
+def test_it_keeps_a_warning_closed_into_a_lead_red_until_the_lead_is_handled(cast, village):
+    """Regression: a warning closed as 纳入监测 turned the household green while its new lead waited."""
+    household = lifted(cast, village)
+    push(cast, "medical", [medical(1, "6000.00")])
+    run(cast)
+    warning = assign_warning(cast["township_officer"], Warning.objects.get(), D(2025, 4, 2))
+    warning = start_verification(cast["village_cadre"], warning, D(2025, 4, 3))
+    warning = close_warning(
+        cast["village_cadre"], warning, result="include", reason="住院自付费用高", closed_on=D(2025, 4, 7)
+    )
+    assert risk_colour(household, TODAY) == ("red", "有1条待处理的风险线索")
+
+    cases.close_lead(
+        cast["village_cadre"], warning.lead, reason="已获医疗救助，无返贫风险", closed_on=D(2025, 4, 8)
+    )
+    assert risk_colour(household, TODAY) == ("green", "无未办结的预警，未纳入监测")
+
+
 def test_it_colours_an_identification_red(cast, household):
     case = open_case(cast, household)
 
@@ -94,11 +112,11 @@ def test_it_colours_an_eliminated_household_green(cast, household):
     assert risk_colour(household, TODAY) == ("green", "风险已消除")
 
 
-def test_it_colours_a_page_of_households_in_three_queries(cast, village, django_assert_num_queries):
+def test_it_colours_a_page_of_households_in_four_queries(cast, village, django_assert_num_queries):
     first, second = lifted(cast, village), ordinary(cast, village)
     open_case(cast, second)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         colours = risk_colours([first.pk, second.pk, 999_999], TODAY)
 
     assert {pk: colour for pk, (colour, _) in colours.items()} == {first.pk: "green", second.pk: "red"}

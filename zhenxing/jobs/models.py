@@ -113,7 +113,9 @@ class Job(models.Model):
         from zhenxing.jobs.registry import result_label
 
         return [
-            (result_label(self.kind, key), value) for key, value in (self.result or {}).items() if key != "url"
+            (result_label(self.kind, key), value)
+            for key, value in (self.result or {}).items()
+            if key != "url"
         ]
 
     @property

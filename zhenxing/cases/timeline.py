@@ -1,6 +1,6 @@
 """The case page's timeline: one chronological list, newest first, merging the case's history rows
 (`CaseEvent`), the household's leads, the case's measures and visits, the household's discrepancies and
-its yearly income against that year's monitoring line.
+screening warnings, and its yearly income against that year's monitoring line.
 
 Event data holds ids and values only; the names it refers to (users, measures) are looked up here in
 bulk. Events that only announce a record shown in its own right (a lead recorded, a measure added, a
@@ -241,6 +241,32 @@ def _discrepancies(case: Case) -> list[Entry]:
     return entries
 
 
+def _warnings(case: Case) -> list[Entry]:
+    """The household's department screening warnings (部门筛查预警), with their state or result."""
+    from zhenxing.screening.engine.rules import BY_KEY
+    from zhenxing.screening.models import Warning, WarningStatus
+
+    entries = []
+    for warning in Warning.objects.filter(household_id=case.household_id):
+        rule = BY_KEY.get(warning.rule)
+        state = (
+            f"已办结：{warning.get_result_display()}"
+            if warning.status == WarningStatus.CLOSED
+            else f"{warning.get_status_display()}，核实期限{warning.due:%Y-%m-%d}"
+        )
+        entries.append(
+            Entry(
+                day=warning.raised_on,
+                label="部门筛查预警",
+                text=f"{warning.number} {rule.label if rule else warning.rule}（{warning.risk_type}）：{state}",
+                url=reverse("screening:warning_detail", kwargs={"number": warning.number}),
+                tone="" if warning.status == WarningStatus.CLOSED else "red",
+                order=warning.pk,
+            )
+        )
+    return entries
+
+
 def _incomes(case: Case) -> list[Entry]:
     lines, entries = Lines(), []
     for income in IncomeYear.objects.filter(household_id=case.household_id):
@@ -269,6 +295,7 @@ def timeline(case: Case) -> list[Entry]:
         *_measures(case),
         *_visits(case),
         *_discrepancies(case),
+        *_warnings(case),
         *_incomes(case),
     ]
     return sorted(entries, key=lambda e: (e.day, e.order), reverse=True)

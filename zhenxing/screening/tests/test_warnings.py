@@ -372,3 +372,24 @@ def test_it_raises_a_household_warning_from_the_income_ledger(client, cast, vill
     ]
     assert "本预警按户的收入台账判断" in response.content.decode()
     assert response.context["who"] == household.head
+
+
+def test_it_shows_the_households_warnings_on_the_case_timeline(cast, village):
+    from zhenxing.cases.tests.helpers import open_case
+    from zhenxing.cases.timeline import timeline
+
+    household = lifted(cast, village)
+    case = open_case(cast, household)
+    push(cast, "medical", [medical(1, "6000.00")])
+    run(cast)
+    warning = Warning.objects.get()
+
+    entries = [e for e in timeline(case) if e.label == "部门筛查预警"]
+    assert [(e.day, e.text, e.url, e.tone) for e in entries] == [
+        (
+            RUN_DAY,
+            f"{warning.number} 脱贫户和监测户医疗个人自付（因病）：待分派，核实期限2025-04-09",
+            f"/screening/warnings/{warning.number}/",
+            "red",
+        )
+    ]

@@ -111,7 +111,10 @@ def _attachments(actor, items, label: str, *, required: bool) -> list[Attachment
 def _lock(case: Case) -> Case:
     """The case row, locked for the rest of the transaction (SQLite serialises writers anyway)."""
     return (
-        Case.objects.select_for_update().select_related("household", "area", "area__parent").get(pk=case.pk)
+        # Only the case row: PostgreSQL cannot lock the nullable side of the outer join to area__parent.
+        Case.objects.select_for_update(of=("self",))
+        .select_related("household", "area", "area__parent")
+        .get(pk=case.pk)
     )
 
 

@@ -1,17 +1,18 @@
 """Rule definitions → SQL, for DuckDB and for Spark SQL from the same definitions.
 
 A run is a `Plan`: set-up statements (views over the snapshot's Parquet files, the household filter,
-one materialised table of matched rows per source) and one query per rule returning one row per hit:
+the feed rows matched with the registry, a view or table per source) and one query per rule returning
+one row per hit:
 
     household_id, period value, person_id, person_ids[], row_ids[], <columns of reported values>
 
 The dialects differ in a few spots only, all in `Dialect`: string literals (Spark reads backslash
 escapes), sorted distinct lists (`list_sort(list_distinct(list(x)))` / `array_sort(array_distinct(
-collect_list(x)))`, both without NULLs),
+collect_list(x)))`, both without NULLs), composite keys for `max_by` (`row(…)` / `struct(…)`),
 views over Parquet and materialised tables. Date arithmetic never reaches SQL: window edges are
 computed here in Python (calendar months) and bound as `DATE '…'` literals. Decimals are bound as
 `CAST('5000.00' AS DECIMAL(6,2))` and compared, added and multiplied only (never divided), which both
-engines do exactly; values derived by division are computed in Python (`expr.evaluate`).
+engines do exactly; values derived by division are computed in Python (`expr.compile_value`).
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ class Dialect:
         if self.name == "duckdb":
             return f"list_sort(list_distinct(list({column})))"
         return f"array_sort(array_distinct(collect_list({column})))"
+
+    def key(self, parts: list[str]) -> str:
+        """A composite ordering key (compared field by field) for `max_by`."""
+        return f"{'row' if self.name == 'duckdb' else 'struct'}({', '.join(parts)})"
 
     def literal(self, value: Any) -> str:
         return literal(value, self.quote)
@@ -148,7 +153,7 @@ class Binder:
         """SQL for a condition; columns must be in `columns`, parameters become literals."""
         if isinstance(node, Col):
             if node.name not in columns:
-                raise EngineError(f"规则“{rule.label}”引用了不存在的列 {node.name}")
+                raise EngineError(f"规则“{rule.label}”在此处不能使用列：{node.name}")
             return node.name
         if isinstance(node, Param):
             return self.dialect.literal(self.param(node.key, rule))
@@ -204,6 +209,10 @@ def compile_plan(
 ) -> Plan:
     """Everything one run executes. `restricted`: a table `{prefix}selected(household_id)` limits it."""
     binder = Binder(params, as_of, dialect)
+    for rule in rules:
+        unknown = sorted(set(rule.source_columns) - set(schema.columns_of(rule.source)))
+        if unknown:
+            raise EngineError(f"规则“{rule.label}”引用了{rule.source}中不存在的列：{'、'.join(unknown)}")
     name = {t: f"{prefix}{t}" for t in ("households", "persons", "incomes", "hh", "selected")}
     setup: list[str] = []
     created: list[tuple[str, bool]] = []  # (name, materialised), in order of creation
@@ -235,7 +244,8 @@ def compile_plan(
         # One join of all feeds' keys with the registry (the costly part: hashing ID hashes), then each
         # feed picks its rows back by row_id.
         name["matched"] = f"{prefix}matched"
-        setup.append(dialect.materialise(name["matched"], _matched_keys(binder, feeds, prefix, name)))
+        keys = _matched_keys(binder, feeds, [r for r in rules if r.source != schema.INCOME], prefix, name)
+        setup.append(dialect.materialise(name["matched"], keys))
         created.append((name["matched"], True))
     for source in sources:
         table = f"{prefix}m_{source}"
@@ -259,11 +269,15 @@ def compile_plan(
     return Plan(tuple(setup), tuple(feeds), name.get("matched", ""), queries, tuple(cleanup), tuple(missing))
 
 
-def _matched_keys(binder: Binder, feeds: list[str], prefix: str, name: dict[str, str]) -> str:
-    """(feed, row_id) of every feed row that meets an active person, not dated after the as-of date, with
-    the member's columns; `feed` is the feed's index in `feeds`."""
+def _matched_keys(
+    binder: Binder, feeds: list[str], rules: list[Rule], prefix: str, name: dict[str, str]
+) -> str:
+    """(feed, row_id) of every feed row that meets an active person, not dated after the as-of date and
+    possibly qualifying for one of the rules on its feed, with the member's columns; `feed` is the
+    feed's index in `feeds`."""
     keys = " UNION ALL ".join(
-        f"SELECT {i} AS feed, row_id, id_hash FROM {prefix}feed_{kind} WHERE {_dated(binder, kind)}"
+        f"SELECT {i} AS feed, row_id, id_hash FROM {prefix}feed_{kind}"
+        f" WHERE {_dated(binder, kind)} AND {_prefilter(binder, [r for r in rules if r.source == kind])}"
         for i, kind in enumerate(feeds)
     )
     return (
@@ -272,6 +286,32 @@ def _matched_keys(binder: Binder, feeds: list[str], prefix: str, name: dict[str,
         f" JOIN {name['persons']} p ON p.id_hash = k.id_hash JOIN {name['hh']} h ON h.household_id = p.household_id"
         " WHERE p.is_active"
     )
+
+
+def _prefilter(binder: Binder, rules: list[Rule]) -> str:
+    """A condition on a feed's own columns that every row some rule could use meets, so that only those
+    rows are matched with the registry: per rule, its window and the conditions of `where` (at the top
+    level, joined by &) that read feed columns only; rows are kept if they meet any rule's."""
+    member = set(schema.MEMBER_COLUMNS)
+    alternatives = []
+    for rule in rules:
+        if rule.latest:  # the latest row is chosen among all rows
+            return "TRUE"
+        parts = [c for c in _conjuncts(rule.where) if not set(columns_of(c)) & member]
+        conditions = [binder.sql(c, rule, set(schema.columns_of(rule.source))) for c in parts]
+        conditions += [window_condition(binder, rule)[0]] if rule.window else []
+        if not conditions:
+            return "TRUE"
+        alternatives.append("(" + " AND ".join(conditions) + ")")
+    return "(" + " OR ".join(alternatives) + ")" if alternatives else "TRUE"
+
+
+def _conjuncts(node: Expr | None) -> list[Expr]:
+    if node is None:
+        return []
+    if isinstance(node, Logic) and node.op == "AND":
+        return [c for item in node.items for c in _conjuncts(item)]
+    return [node]
 
 
 def _dated(binder: Binder, kind: str) -> str:
@@ -288,17 +328,21 @@ def _dated(binder: Binder, kind: str) -> str:
 
 
 def _income_rows(binder: Binder, name: dict[str, str]) -> str:
-    """Each household's latest income year not after the as-of year, the year before it and its line."""
+    """Each household's latest income year not after the as-of year, the year before it and its line.
+
+    `max_by` (DuckDB and Spark) takes the latest year's income in the same pass as the year; empty
+    incomes are left out first, since the two engines' `max_by` treat an empty value differently.
+    """
     return (
         f"WITH inc AS (SELECT household_id, year, net_income_per_capita FROM {name['incomes']}"
-        f" WHERE year <= {binder.as_of.year}),"
-        " last AS (SELECT household_id, MAX(year) AS year FROM inc GROUP BY household_id)"
-        " SELECT h.household_id, l.year, c.net_income_per_capita AS income,"
+        f" WHERE year <= {binder.as_of.year} AND net_income_per_capita IS NOT NULL),"
+        " last AS (SELECT household_id, MAX(year) AS year, max_by(net_income_per_capita, year) AS income"
+        " FROM inc GROUP BY household_id)"
+        " SELECT h.household_id, l.year, l.income,"
         f" b.net_income_per_capita AS previous_income, {_line_case(binder, 'l.year')} AS line,"
         " h.kind AS household_kind, h.monitoring_status, h.open_identification,"
         " CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS BIGINT) AS row_id"
         f" FROM last l JOIN {name['hh']} h ON h.household_id = l.household_id"
-        " JOIN inc c ON c.household_id = l.household_id AND c.year = l.year"
         " LEFT JOIN inc b ON b.household_id = l.household_id AND b.year = l.year - 1"
     )
 
@@ -338,10 +382,11 @@ def window_condition(binder: Binder, rule: Rule) -> tuple[str, str]:
 
 
 def _rule_query(rule: Rule, binder: Binder, source: str) -> Query:
+    """One query: the rule's qualifying items (rows, members' totals or households' latest rows), then one
+    group per hit. The reported member and values are those of the item with the largest key
+    (rank, −person_id, −row_id): the highest rank, then the smaller person id, then the smaller row id."""
+    dialect = binder.dialect
     columns = set(rule.source_columns)
-    unknown = sorted(columns - set(schema.columns_of(rule.source)))
-    if unknown:
-        raise EngineError(f"规则“{rule.label}”引用了{rule.source}中不存在的列：{'、'.join(unknown)}")
     period = rule.period
     conditions = [binder.sql(rule.where, rule, columns)] if rule.where is not None else []
     window_text = ""
@@ -351,22 +396,21 @@ def _rule_query(rule: Rule, binder: Binder, source: str) -> Query:
     if period.how == EACH:
         conditions.append(f"{period.column} IS NOT NULL")  # no period, no warning identity
     base = f"SELECT * FROM {source} WHERE {' AND '.join(conditions) or 'TRUE'}"
-    key = ["household_id"] + ([period.column] if period.how == EACH else [])
+    group = ["household_id"] + ([period.column] if period.how == EACH else [])
     period_column = "CAST(NULL AS INT)" if period.how == NONE else period.column
     rank = rule.rank or (period.column if period.how in (LATEST, YEAR_OF_LATEST) else None)
+    row_ids = dialect.sorted_ids("row_id")
 
     if rule.total:
-        group = ["household_id", "person_id", *rule.total.per]
-        item_columns = {*group, "total"}
+        per_member = ["household_id", "person_id", *rule.total.per]
+        item_columns = {*per_member, "total"}
         having = binder.sql(rule.having, rule, item_columns)
         latest = f"MAX({period_column})" if period.how in (LATEST, YEAR_OF_LATEST) else period_column
         items = (
-            f"SELECT * FROM (SELECT {', '.join(group)}, SUM({rule.total.column}) AS total,"
-            f" {latest} AS period_value, MIN(row_id) AS first_row_id FROM base GROUP BY {', '.join(group)}) g"
-            f" WHERE {having}"
+            f"SELECT * FROM (SELECT {', '.join(per_member)}, SUM({rule.total.column}) AS total,"
+            f" {latest} AS period_value, MIN(row_id) AS first_row_id"
+            f" FROM base GROUP BY {', '.join(per_member)}) g WHERE {having}"
         )
-        on = " AND ".join(f"b.{c} = i.{c}" for c in group)
-        contrib = f"SELECT {', '.join('b.' + c for c in key)}, b.person_id, b.row_id FROM base b JOIN items i ON {on}"
         rank = rule.rank or "total"
     elif rule.latest:
         item_columns = columns
@@ -376,11 +420,9 @@ def _rule_query(rule: Rule, binder: Binder, source: str) -> Query:
             f" OVER (PARTITION BY household_id ORDER BY {rule.latest} DESC NULLS LAST, row_id DESC) AS latest_rn"
             f" FROM base) o WHERE latest_rn = 1 AND {having}"
         )
-        contrib = "SELECT * FROM items"
     else:
         item_columns = columns
         items = f"SELECT *, row_id AS first_row_id, {period_column} AS period_value FROM base"
-        contrib = "SELECT * FROM items"
 
     value_columns = tuple(dict.fromkeys(c for _, v in rule.values for c in columns_of(v) if c != "统计期"))
     unknown = [c for c in value_columns if c not in item_columns]
@@ -390,21 +432,30 @@ def _rule_query(rule: Rule, binder: Binder, source: str) -> Query:
         for shown in params_of(value):
             binder.param(shown, rule)
 
-    partition = ", ".join(key)
-    order = f"{rank} DESC NULLS LAST, " if rank else ""
-    ranked = (
-        f"SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY {order}person_id ASC NULLS LAST,"
-        f" first_row_id ASC NULLS LAST) AS hit_rn, MAX(period_value) OVER (PARTITION BY {partition}) AS hit_period"
-        " FROM items"
+    key = dialect.key([*([rank] if rank else []), "-person_id", "-first_row_id"])
+    top = "".join(f", max_by({c}, {key}) AS v{i}" for i, c in enumerate(value_columns))
+    by = ", ".join(group)
+    hits = (
+        f"SELECT {by}, MAX(period_value) AS period, max_by(person_id, {key}) AS person_id,"
+        f" {dialect.sorted_ids('person_id')} AS person_ids, {row_ids} AS row_ids{top} FROM items GROUP BY {by}"
     )
-    ids = binder.dialect.sorted_ids
-    members = f"SELECT {partition}, {ids('person_id')} AS person_ids, {ids('row_id')} AS row_ids FROM contrib GROUP BY {partition}"
-    join = " AND ".join(f"r.{c} = m.{c}" for c in key)
-    values = "".join(f", r.{c}" for c in value_columns)
-    sql = (
-        f"WITH base AS ({base}), items AS ({items}), contrib AS ({contrib}), ranked AS ({ranked}),"
-        f" members AS ({members})"
-        f" SELECT r.household_id, r.hit_period, r.person_id, m.person_ids, m.row_ids{values}"
-        f" FROM ranked r JOIN members m ON {join} WHERE r.hit_rn = 1"
-    )
+    values = "".join(f", h.v{i}" for i in range(len(value_columns)))
+    if rule.total:
+        # A member's rows: those of the qualifying members only, picked back from `base`.
+        on = " AND ".join(f"b.{c} = i.{c}" for c in ["person_id", *group])
+        rows = (
+            f"SELECT {', '.join('b.' + c for c in group)}, {dialect.sorted_ids('b.row_id')} AS row_ids"
+            f" FROM base b JOIN items i ON {on} GROUP BY {', '.join('b.' + c for c in group)}"
+        )
+        hits = hits.replace(f", {row_ids} AS row_ids", "")
+        sql = (
+            f"WITH base AS ({base}), items AS ({items}), hits AS ({hits}), member_rows AS ({rows})"
+            f" SELECT h.household_id, h.period, h.person_id, h.person_ids, r.row_ids{values} FROM hits h"
+            f" JOIN member_rows r ON {' AND '.join(f'r.{c} = h.{c}' for c in group)}"
+        )
+    else:
+        sql = (
+            f"WITH base AS ({base}), items AS ({items})"
+            f" SELECT h.household_id, h.period, h.person_id, h.person_ids, h.row_ids{values} FROM ({hits}) h"
+        )
     return Query(rule, sql, value_columns, window_text)

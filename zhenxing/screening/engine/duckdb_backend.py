@@ -17,6 +17,7 @@ MEMORY = re.compile(r"[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)")
 class DuckDBSession:
     dialect = DUCKDB
     prefix = ""
+    parallel_queries = 1
 
     def __init__(self, memory_limit: str | None = None, threads: int | None = None) -> None:
         self.connection = duckdb.connect(":memory:")

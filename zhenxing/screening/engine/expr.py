@@ -5,13 +5,14 @@ Rules say `F.self_pay`, `P.medical_lifted_threshold`, `F.stage.isin(P.education_
 The compiler renders these trees to SQL for one dialect and binds every parameter as a literal made
 here (`literal`): numbers are formatted from `Decimal`/`int`, strings are quoted and escaped for the
 dialect, lists become `IN` lists. Rule text never reaches SQL as a string, so a parameter value cannot
-change a query's shape. Reported values are evaluated in Python from the fetched columns
-(`evaluate`), so both backends print the same strings.
+change a query's shape. Reported values are computed in Python from the fetched columns
+(`compile_value`, `text`), so both backends print the same strings.
 """
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -224,20 +225,28 @@ def in_list(values: Any, quote) -> str | None:
 
 
 # --- evaluation of reported values -----------------------------------------------------------------------
-def evaluate(node: Expr, row: dict[str, Any], params: dict[str, Any]) -> Any:
-    """The value of a reported-value expression for one hit (columns from `row`)."""
+def compile_value(node: Expr, index: dict[str, int], params: Mapping[str, Any]) -> Callable[[tuple], Any]:
+    """A function computing a reported value from a result row (columns at `index`), made once per rule.
+
+    Arithmetic is done in Decimal and rounded half up to two places; an empty operand (or a division by
+    zero) gives an empty value.
+    """
     if isinstance(node, Col):
-        return row[node.name]
-    if isinstance(node, Param):
-        return params[node.key]
-    if isinstance(node, Const):
-        return node.value
+        return operator.itemgetter(index[node.name])
+    if isinstance(node, Param | Const):
+        value = params[node.key] if isinstance(node, Param) else node.value
+        return lambda row: value
     if isinstance(node, Arith):
-        left, right = evaluate(node.left, row, params), evaluate(node.right, row, params)
-        if left is None or right is None or (node.op == "/" and right == 0):
-            return None
-        result = _OPERATORS[node.op](Decimal(left), Decimal(right))
-        return result.quantize(CENT, rounding=ROUND_HALF_UP)  # computed values read with two places
+        apply = _OPERATORS[node.op]
+        left, right = compile_value(node.left, index, params), compile_value(node.right, index, params)
+
+        def arithmetic(row: tuple) -> Decimal | None:
+            a, b = left(row), right(row)
+            if a is None or b is None or (node.op == "/" and b == 0):
+                return None
+            return apply(Decimal(a), Decimal(b)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+        return arithmetic
     raise EngineError("报告值只能是列、参数或它们的四则运算")
 
 

@@ -7,6 +7,10 @@ A `Rule` is data: `compile.py` turns it into SQL for DuckDB or Spark. Reading a 
   and they are not dated after the as-of date; each row then also has the member's columns
   (`person_id`, `household_id`, `labour_capacity`, `household_kind`, `monitoring_status`,
   `open_identification`).
+- `INCOME` rows, one per household: its latest `year` not after the as-of year, that year's `income`
+  (人均纯收入), `previous_income` (the year just before; empty if not recorded) and `line` (that
+  year's monitoring line from `params["lines"]`, else the latest earlier year's, empty before the
+  first; without `lines`, `params["monitoring_line"]` for every year).
 - `where`: conditions on a row (`F.<column>`, `P.<parameter>`; `&`, `|`, `~`, `.isin`, `.eq`).
 - `window`: only rows whose date lies in the N months up to the as-of date, N a parameter. A date d
   counts iff as_of − N calendar months < d ≤ as_of (2024-11-30 with 12 months: 2023-11-30 does not
@@ -27,6 +31,8 @@ A `Rule` is data: `compile.py` turns it into SQL for DuckDB or Spark. Reading a 
   parameter, `WINDOW` for the window's dates, or arithmetic computed in Python with two places);
   `explanation` is a sentence over those labels (see `run.explain`).
 - `version`: raise it whenever the definition's meaning changes; it is stored with each warning.
+- `key` and `label` are stored elsewhere (warnings by key; the yearly setting `screening_rules_enabled`
+  lists the enabled rules by label): renaming either is a data migration, not an edit here.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from zhenxing.screening.engine import schema
 from zhenxing.screening.engine.snapshot import write_table
@@ -93,12 +94,26 @@ class SnapshotBuilder:
         rows.append(dict(row_id=row_id, id_hash=who if isinstance(who, str) else id_hash(who), **values))
         return row_id
 
-    def write(self, directory: Path) -> Path:
-        """All tables into `directory`; a feed file only for kinds that have rows."""
+    def write(self, directory: Path, *, onto: Path | None = None) -> Path:
+        """All tables into `directory`; a feed file only for kinds that have rows.
+
+        `onto`: another snapshot (a generated one) whose rows come first; this builder's feed row ids
+        then continue after that feed's largest.
+        """
         directory = Path(directory)
-        write_table(directory, "households", self.households)
-        write_table(directory, "persons", self.persons)
-        write_table(directory, "incomes", self.incomes)
-        for kind, rows in self.feeds.items():
-            write_table(directory, f"feed_{kind}", rows)
+        tables = {"households": self.households, "persons": self.persons, "incomes": self.incomes}
+        tables |= {f"feed_{kind}": rows for kind, rows in self.feeds.items()}
+        if onto is not None:
+            for path in sorted(Path(onto).glob("*.parquet")):
+                tables.setdefault(path.stem, [])
+        for table, rows in tables.items():
+            base = _rows(Path(onto) / schema.file_name(table)) if onto is not None else []
+            shift = max((r["row_id"] for r in base), default=0) if table.startswith("feed_") else 0
+            write_table(
+                directory, table, base + [r | {"row_id": r["row_id"] + shift} if shift else r for r in rows]
+            )
         return directory
+
+
+def _rows(path: Path) -> list[dict]:
+    return pq.read_table(path).to_pylist() if path.is_file() else []

@@ -33,13 +33,14 @@ demo: $(VENV)/.installed node_modules/.installed
 	ZX_ENV=demo $(BIN)/zhenxing serve --host $(HOST) --port $(PORT)
 
 # --- the tests -----------------------------------------------------------------------------------
-# Browser tests need Chromium and CJK fonts from Debian's packages; installed when missing and root.
+# Browser tests need Chromium and CJK fonts, the statutory-export tests LibreOffice (a real spreadsheet
+# program reads each export back), all from Debian's packages; installed when missing and root.
 system-test-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/soffice ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "安装 Chromium 与中文字体（Debian 软件包）…"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	  else echo "提示：缺少 /usr/bin/chromium 或中文字体，浏览器测试将跳过（以 root 运行 make test 可自动安装）"; fi; \
+	    echo "安装 Chromium、LibreOffice 与中文字体（Debian 软件包）…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk libreoffice-calc-nogui >/dev/null; \
+	  else echo "提示：缺少 /usr/bin/chromium、/usr/bin/soffice 或中文字体，相关测试将跳过（以 root 运行 make test 可自动安装）"; fi; \
 	fi
 
 test: $(VENV)/.installed-test node_modules/.installed system-test-deps

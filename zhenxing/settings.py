@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "zhenxing.cases",
     "zhenxing.screening",
     "zhenxing.funds",
+    "zhenxing.reports",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +160,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL compiles large aggregate queries just in time: 40–60 ms of compiling per dashboard
+    # query for queries that run in a few hundred (measured at 1,000,000 households; bench/README.md).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -216,6 +221,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Jobs: `make demo` runs a worker thread inside `zhenxing serve`; production runs `zhenxing worker`.
 ZX_JOB_STALE_MINUTES = envint("ZX_JOB_STALE_MINUTES", 10)
+
+# The district map's optional background tiles: an XYZ template such as https://tiles.example/{z}/{x}/{y}.png
+# (or /tiles/{z}/{x}/{y}.png on this site). Empty: no tile server, the map works offline.
+ZX_MAP_TILE_URL = env("ZX_MAP_TILE_URL")
+# The public portal's address, printed as a QR code on the 申报政策明白纸. Empty: no QR code.
+ZX_PORTAL_URL = env("ZX_PORTAL_URL")
 
 LOGGING = {
     "version": 1,

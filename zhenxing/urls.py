@@ -17,4 +17,5 @@ urlpatterns = [
     path("screening/", include("zhenxing.screening.urls")),
     path("api/v1/", include("zhenxing.screening.api_urls")),
     path("funds/", include("zhenxing.funds.urls")),
+    path("reports/", include("zhenxing.reports.urls")),
 ]

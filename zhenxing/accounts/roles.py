@@ -69,6 +69,8 @@ class Capability(StrEnum):
     VIEW_FUNDS = (
         "view_funds"  # project library, plans, progress, assets, PV (funds/permissions.py decides writes)
     )
+    VIEW_REPORTS = "view_reports"  # dashboards, map, statutory exports and leaflets of the user's scope
+    EDIT_LEAFLET_TEMPLATES = "edit_leaflet_templates"  # the wording of the 明白纸 (district admin)
 
 
 _STAFF = {
@@ -77,6 +79,7 @@ _STAFF = {
     Capability.VIEW_REGISTRY,
     Capability.VIEW_FUNDS,
     Capability.VIEW_CASES,
+    Capability.VIEW_REPORTS,
 }
 _REGISTRY_WRITE = {Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY}
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {

@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "household_income_recorded": "登记年度收入",
     "reveal_person": "查看完整身份证号/电话",
     "export_registry": "导出农户台账（含完整身份证号）",
+    "export_statutory_report": "导出统计报表（含完整身份证号）",
+    "save_leaflet_template": "保存明白纸模板",
 }
 
 

@@ -15,8 +15,8 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, FirstValue, Greatest
 from django.urls import reverse
 
 from zhenxing.accounts.models import User
@@ -25,8 +25,10 @@ from zhenxing.accounts.scope import scoped
 from zhenxing.areas.models import CODE_LENGTH, Area, Level
 from zhenxing.cases.deadlines import days_overdue
 from zhenxing.cases.models import (
+    CARRIED_OUT,
     IDENTIFICATION_STEPS,
     Case,
+    CaseEvent,
     CaseStatus,
     Measure,
     MeasureStatus,
@@ -112,6 +114,99 @@ def visit_due(case: Case, today: datetime.date) -> datetime.date:
     return case.visit_reference + datetime.timedelta(days=policy_for(today.year)["visit_interval_days"])
 
 
+# --- state on a date (the dashboards and the case list's dated filters) -----------------------------
+# A household is a 监测对象 from the announcement (公告) of its identification; its risk is eliminated from the
+# announcement of the elimination, until a rollback (风险消除回退) makes it monitored again. Both come from
+# dated facts (`announced_on` and the case's ELIMINATED / ROLLED_BACK events), so any past day is exact.
+EXITS = (CaseEvent.Kind.ELIMINATED, CaseEvent.Kind.ROLLED_BACK)
+
+
+def eliminated_cases_on(day: datetime.date) -> QuerySet:
+    """The ids of the cases whose latest elimination or rollback on or before `day` (by date, then by
+    record) is an elimination: one pass over those events, numbered per case with a window function, used
+    as an `IN` subquery — a correlated subquery per case costs seconds at district scale."""
+    # The window's own value is filtered on (Django filters on a window in an outer query; a plain
+    # `kind=` filter would be applied before the numbering and drop the rollbacks).
+    last_kind = Window(
+        FirstValue("kind"), partition_by=F("case_id"), order_by=[F("effective_date").desc(), F("id").desc()]
+    )
+    return (
+        CaseEvent.objects.filter(kind__in=EXITS, effective_date__lte=day, case__isnull=False)
+        .annotate(last_kind=last_kind)
+        .filter(last_kind=CaseEvent.Kind.ELIMINATED)
+        .values("case_id")
+    )
+
+
+def monitored_on(cases: QuerySet, day: datetime.date) -> QuerySet:
+    """The cases whose household was a 监测对象 on `day`: announced on or before it, not eliminated then."""
+    return cases.filter(announced_on__lte=day).exclude(pk__in=eliminated_cases_on(day))
+
+
+def eliminated_on(cases: QuerySet, day: datetime.date) -> QuerySet:
+    """The cases whose household's risk stood eliminated on `day`: the latest elimination or rollback on or
+    before `day` is an elimination, and no later case of the household (a relapse) was announced by then."""
+    relapsed = Case.objects.filter(
+        household=OuterRef("household"), pk__gt=OuterRef("pk"), announced_on__lte=day
+    )
+    return cases.filter(pk__in=eliminated_cases_on(day)).exclude(Exists(relapsed))
+
+
+def eliminated_between(start: datetime.date, end: datetime.date) -> Exists:
+    """The case had an elimination announced between `start` and `end` (inclusive)."""
+    return Exists(
+        CaseEvent.objects.filter(
+            case=OuterRef("pk"), kind=CaseEvent.Kind.ELIMINATED, effective_date__range=(start, end)
+        )
+    )
+
+
+def measure_carried_out(day: datetime.date, category: str = "") -> Exists:
+    """The case has a measure in progress or done (今日状态) that started on or before `day`."""
+    measures = Measure.objects.filter(case=OuterRef("pk"), status__in=CARRIED_OUT, start_date__lte=day)
+    return Exists(measures.filter(category=category) if category else measures)
+
+
+def _day(params, name: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(params.get(name, "").strip())
+    except ValueError:
+        return None
+
+
+def dated_filters(cases: QuerySet, params, today: datetime.date) -> QuerySet:
+    """The case list's filters behind the dashboards' figures (`reports/dashboards`); a bad date is ignored.
+
+    `monitored_on` / `eliminated_on` = D: the state on D; `announced_from` / `announced_to`: announced
+    (纳入监测) in the range; `eliminated_from` / `eliminated_to`: an elimination announced in the range;
+    `relapse=1`; `main_risk`; `measure` = a category, `any` or `none` (a measure in progress or done that
+    started by `monitored_on`, else today).
+    """
+    day = _day(params, "monitored_on")
+    if day:
+        cases = monitored_on(cases, day)
+    if _day(params, "eliminated_on"):
+        cases = eliminated_on(cases, _day(params, "eliminated_on"))
+    start, end = _day(params, "announced_from"), _day(params, "announced_to")
+    if start:
+        cases = cases.filter(announced_on__gte=start)
+    if end:
+        cases = cases.filter(announced_on__lte=end)
+    start, end = _day(params, "eliminated_from"), _day(params, "eliminated_to")
+    if start or end:
+        cases = cases.filter(eliminated_between(start or datetime.date.min, end or datetime.date.max))
+    if params.get("relapse") == "1":
+        cases = cases.filter(is_relapse=True)
+    if params.get("main_risk"):
+        cases = cases.filter(main_risk=params["main_risk"])
+    measure = params.get("measure", "")
+    if measure == "none":
+        cases = cases.exclude(measure_carried_out(day or today))
+    elif measure:
+        cases = cases.filter(measure_carried_out(day or today, "" if measure == "any" else measure))
+    return cases
+
+
 # --- the boards ------------------------------------------------------------------------------------
 
 
@@ -148,9 +243,9 @@ class Board:
     today: datetime.date
 
 
-def _row_key_length(user) -> int:
-    """Rows are townships for district users, villages for township users and village cadres."""
-    return CODE_LENGTH[Level.TOWNSHIP] if user.area.level == Level.COUNTY else CODE_LENGTH[Level.VILLAGE]
+def _row_key_length(area: Area) -> int:
+    """Rows are townships for the district, villages for a township or a village."""
+    return CODE_LENGTH[Level.TOWNSHIP] if area.level == Level.COUNTY else CODE_LENGTH[Level.VILLAGE]
 
 
 def _list_url(params: dict) -> str:
@@ -158,27 +253,41 @@ def _list_url(params: dict) -> str:
     return reverse("cases:case_list") + (f"?{query}" if query else "")
 
 
-def _row_areas(user, keys: set[str]) -> list[Area]:
-    if user.area.level == Level.VILLAGE:
-        return [user.area]
-    areas = Area.objects.filter(Q(parent=user.area, is_active=True) | Q(code__in=keys))
-    return list(areas.filter(code__startswith=user.area.code).order_by("code"))
+def _row_areas(area: Area, keys: set[str]) -> list[Area]:
+    if area.level == Level.VILLAGE:
+        return [area]
+    areas = Area.objects.filter(Q(parent=area, is_active=True) | Q(code__in=keys))
+    return list(areas.filter(code__startswith=area.code).order_by("code"))
 
 
-def board_counts(user, today: datetime.date) -> Board:
+def _area_param(area: Area) -> str:
+    """The list filter naming an area: `township` or `village`."""
+    return "township" if area.level == Level.TOWNSHIP else "village"
+
+
+def _within(queryset: QuerySet, area: Area) -> QuerySet:
+    if area.parent_id is None:
+        return queryset
+    return queryset.filter(area_id__in=list(Area.objects.within(area).values_list("pk", flat=True)))
+
+
+def board_counts(user, today: datetime.date, area: Area | None = None) -> Board:
     """Open and overdue cases per row × step, identifications past their total time limit, and monitored
     households overdue for a visit; every count links to the case list filtered to those cases.
+    `area` (inside the user's scope, checked by the caller; default the user's area) narrows the board
+    to that subtree, with rows one level below it.
 
     Three queries: the open cases grouped by (village, step), the overdue visits grouped by village
     (one correlated subquery on the visit index), and the rows' areas.
     """
-    length = _row_key_length(user)
+    area = area or user.area
+    length = _row_key_length(area)
     area_param = "township" if length == CODE_LENGTH[Level.TOWNSHIP] else "village"
     late_total = Q(
         status=CaseStatus.IDENTIFYING, procedure=Procedure.IDENTIFICATION, total_due__lt=today
     ) & ~Q(stage=Step.ANNOUNCEMENT)  # the total time limit runs to county approval
     grouped = (
-        scoped(Case.objects.filter(is_open=True).exclude(stage=Step.DONE), user)
+        _within(scoped(Case.objects.filter(is_open=True).exclude(stage=Step.DONE), user), area)
         .values("area__code", "stage")
         .annotate(
             open=Count("pk"),
@@ -196,7 +305,10 @@ def board_counts(user, today: datetime.date) -> Board:
         counts[2] += item["late_total"]
     visits: dict[str, int] = {}
     grouped_visits = (
-        scoped(visit_overdue_cases(today), user).values("area__code").annotate(n=Count("pk")).order_by()
+        _within(scoped(visit_overdue_cases(today), user), area)
+        .values("area__code")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     for item in grouped_visits:
         code = item["area__code"][:length]
@@ -204,10 +316,11 @@ def board_counts(user, today: datetime.date) -> Board:
 
     keys = {code for code, _ in stage_counts} | set(visits)
     rows = [
-        _board_row(area, {area_param: area.code}, stage_counts, visits, area.code)
-        for area in _row_areas(user, keys)
+        _board_row(row_area, {area_param: row_area.code}, stage_counts, visits, row_area.code)
+        for row_area in _row_areas(area, keys)
     ]
-    totals = _board_row(None, {}, stage_counts, visits, None)
+    narrowed = {} if area == user.area else {_area_param(area): area.code}
+    totals = _board_row(None, narrowed, stage_counts, visits, None)
     return Board(
         level_label="乡镇（街道）" if area_param == "township" else "村（社区）",
         steps=[(step.value, step.label) for step in IDENTIFICATION_STEPS],

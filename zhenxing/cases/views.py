@@ -260,6 +260,7 @@ def case_list(request):
         cases = cases.filter(total_due__lt=today)
     if f.get("visit_overdue"):
         cases = cases.filter(pk__in=queries.visit_overdue_cases(today).values("pk"))
+    cases = queries.dated_filters(cases, request.GET, today)  # the dashboards' links
     if f.get("q"):
         cases = cases.filter(forms.household_search(f["q"]))
     if request.GET.get("export") == "xlsx":

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -110,6 +110,7 @@ def project_list(request):
             projects = projects.filter(**{key: g[key]})
     if g.get("township"):
         projects = projects.filter(township__code=g["township"])
+    projects = _dashboard_filters(projects, g)
     if g.get("q"):
         projects = projects.filter(Q(name__contains=g["q"]) | Q(code__contains=g["q"]))
     if g.get("export") == "xlsx":
@@ -130,6 +131,21 @@ def project_list(request):
             "query": g.urlencode(),
         },
     )
+
+
+def _dashboard_filters(projects, g):
+    """The filters behind the dashboards' figures (reports/dashboards): `village` (the project's place),
+    `leading=1`, and `plan_year` (with `source`: a plan item of that year and source)."""
+    if g.get("village"):
+        projects = projects.filter(area__code=g["village"])
+    if g.get("leading") == "1":
+        projects = projects.filter(is_leading_industry=True)
+    if g.get("plan_year", "").isdigit():
+        items = PlanItem.objects.filter(project=OuterRef("pk"), year=int(g["plan_year"]))
+        if g.get("source") in FundSource.values:
+            items = items.filter(source=g["source"])
+        projects = projects.filter(Exists(items))
+    return projects
 
 
 def _export_projects(projects):
@@ -493,7 +509,14 @@ def progress(request):
     require_read(request.user)
     year = _year(request)
     as_of = min(timezone.localdate(), datetime.date(year, 12, 31))
+    try:  # an earlier day (the dashboards' as-of date); never past the year's end
+        as_of = min(datetime.date.fromisoformat(request.GET.get("as_of", "")), datetime.date(year, 12, 31))
+    except ValueError:
+        pass
     projects = visible(Project.objects.all(), request.user)
+    if request.GET.get("township"):
+        projects = projects.filter(township__code=request.GET["township"])
+    projects = _dashboard_filters(projects, {"village": request.GET.get("village", "")})
     group = request.GET.get("group", "source")
     if group not in ("source", "township", "project"):
         raise Http404("未知的统计口径")

@@ -9,8 +9,11 @@ import re
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
 
 from zhenxing.accounts.roles import Capability
 from zhenxing.accounts.scope import get_in_scope, require, scoped
@@ -82,6 +85,9 @@ class HouseholdFilter:
     health: str = ""
     status: str = "active"
     id_hash: str = ""  # a searched ID number, as its keyed hash (what job params and audit rows keep)
+    # The dashboards' links (reports/dashboards), not on the filter form:
+    colour: str = ""  # risk colour today: red / yellow / green (screening/colour.py)
+    migrant_on: str = ""  # ISO date: a 脱贫户 then, with a 脱贫劳动力 member in 外出务工 then (history)
 
     def params(self) -> dict:
         """The non-empty values, JSON-safe, for job params and audit rows: a searched ID number is
@@ -194,6 +200,14 @@ def filter_households(queryset: QuerySet, f: HouseholdFilter) -> QuerySet:
                 )
             )
         )
+    if f.colour in COLOURS:
+        queryset = queryset.filter(colour_q(f.colour, timezone.localdate()))
+    if f.migrant_on:
+        day = datetime.date.fromisoformat(f.migrant_on)
+        sql, params = lifted_labour_on(day)
+        queryset = queryset.filter(
+            pk__in=RawSQL(f"SELECT household_id FROM ({sql}) l WHERE l.migrant = 1", params)
+        )
     if f.band and f.year:
         line = policy_for(f.year)["monitoring_line"]
         per_capita = "incomes__net_income_per_capita"
@@ -205,6 +219,103 @@ def filter_households(queryset: QuerySet, f: HouseholdFilter) -> QuerySet:
         # One filter() call: the year and the bounds apply to the same income row (one per year).
         queryset = queryset.filter(incomes__year=f.year, **bounds)
     return queryset
+
+
+# —— Risk colour counted in SQL, and 外出务工 as of a date (the dashboards and their links) ——————————————
+
+COLOURS = ("red", "yellow", "green")
+
+
+def colour_sets(today: datetime.date) -> tuple[QuerySet, QuerySet]:
+    """(red, yellow-or-red): the ids of the households each rule of `screening/colour.py` names today, as
+    one `UNION` of the small tables behind it (open warnings, open leads, cases), so that the database drives
+    from those few rows instead of testing every household against each subquery."""
+    from zhenxing.cases.models import Case, CaseStatus, Lead, LeadStatus, Step
+    from zhenxing.registry.models import MonitoringStatus
+    from zhenxing.screening.models import Warning, WarningStatus
+
+    monitored_case = (CaseStatus.MONITORED, CaseStatus.ELIMINATING)
+    open_cases = Case.objects.filter(is_open=True).order_by()
+    red = (
+        Warning.objects.exclude(status=WarningStatus.CLOSED)
+        .order_by()
+        .values("household_id")
+        .union(
+            Lead.objects.filter(status=LeadStatus.OPEN).order_by().values("household_id"),
+            open_cases.filter(status=CaseStatus.IDENTIFYING).values("household_id"),
+            open_cases.filter(status__in=monitored_case, stage_due__lt=today)
+            .exclude(stage=Step.DONE)
+            .values("household_id"),
+        )
+    )
+    yellow = (
+        Household.objects.filter(monitoring_status=MonitoringStatus.MONITORED)
+        .order_by()
+        .values("pk")
+        .union(open_cases.filter(status__in=monitored_case).values("household_id"))
+    )
+    return red, yellow
+
+
+def colour_q(colour: str, today: datetime.date) -> Q:
+    """Households of `colour` today, in SQL: the rule of `screening/colour.py` (which colours one page of
+    households in Python), so that lists and the dashboards count a district in one query.
+    `reports/dashboards/tests` check that both agree household by household."""
+    red, yellow = colour_sets(today)
+    return {
+        "red": Q(pk__in=red),
+        "yellow": Q(pk__in=yellow.difference(red)),
+        "green": ~Q(pk__in=red) & ~Q(pk__in=yellow),
+    }[colour]
+
+
+# 脱贫劳动力: members of a 脱贫户 able to work; 外出务工: working outside their township (务工状况).
+LABOUR_CAPACITIES = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力")
+MIGRANT_WORK = ("省外务工", "省内县外务工", "县内务工")
+
+
+def lifted_labour_on(day: datetime.date, area_code: str = "") -> tuple[str, list]:
+    """SQL (and its parameters) for one row per 脱贫劳动力 member on `day`, as the household history
+    (`registry.history`) tells it: columns `household_id`, `area_code` (the household's village then) and
+    `migrant` (1 when the member was in 外出务工 then, else 0). Optionally only under `area_code`.
+
+    The state on `day` is the snapshot of the household's latest make-up event on or before it (the rule of
+    `history.state_on`), read in the database: the latest event by an anti-join on the
+    (household, effective_date, id) index, its members by the database's JSON functions.
+    """
+    latest = (
+        "SELECT e.household_id, e.snapshot FROM registry_householdevent e "
+        "WHERE e.kind <> %s AND e.effective_date <= %s AND NOT EXISTS ("
+        "SELECT 1 FROM registry_householdevent l WHERE l.household_id = e.household_id AND l.kind <> %s "
+        "AND l.effective_date <= %s AND (l.effective_date > e.effective_date "
+        "OR (l.effective_date = e.effective_date AND l.id > e.id)))"
+    )
+    income = "income_recorded"
+    params: list = [income, day, income, day]
+    marks = ", ".join(["%s"] * len(LABOUR_CAPACITIES))
+    migrant_marks = ", ".join(["%s"] * len(MIGRANT_WORK))
+    if connection.vendor == "postgresql":
+        hh = "s.snapshot->'household'"
+        area, kind, active = f"({hh}->>'area_code')", f"({hh}->>'kind')", f"({hh}->>'is_active') = 'true'"
+        labour, work = "(m.value->>'labour_capacity')", "(m.value->>'employment')"
+        members = "CROSS JOIN LATERAL jsonb_array_elements(s.snapshot->'members') m"
+    else:
+        area = "json_extract(s.snapshot, '$.household.area_code')"
+        kind = "json_extract(s.snapshot, '$.household.kind')"
+        active = "json_extract(s.snapshot, '$.household.is_active') = 1"
+        labour, work = "json_extract(m.value, '$.labour_capacity')", "json_extract(m.value, '$.employment')"
+        members = "CROSS JOIN json_each(s.snapshot, '$.members') m"
+    sql = (
+        f"SELECT s.household_id AS household_id, {area} AS area_code, "
+        f"CASE WHEN {work} IN ({migrant_marks}) THEN 1 ELSE 0 END AS migrant "
+        f"FROM ({latest}) s {members} "
+        f"WHERE {kind} = %s AND {active} AND {labour} IN ({marks})"
+    )
+    params = [*MIGRANT_WORK, *params, "lifted", *LABOUR_CAPACITIES]
+    if area_code:
+        sql += f" AND {area} LIKE %s"
+        params.append(area_code + "%")
+    return sql, params
 
 
 def household_list(user, f: HouseholdFilter) -> QuerySet:

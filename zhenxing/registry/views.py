@@ -72,11 +72,23 @@ def _querystring(request, drop=("page",)) -> str:
 # —— List and export ———————————————————————————————————————————————————————————————————————————————
 
 
+def _dashboard_filters(request, f: queries.HouseholdFilter) -> queries.HouseholdFilter:
+    """The filters behind the dashboards' figures (`colour`, `migrant_on`), not on the form; bad values are
+    ignored."""
+    if request.GET.get("colour") in queries.COLOURS:
+        f.colour = request.GET["colour"]
+    try:
+        f.migrant_on = datetime.date.fromisoformat(request.GET.get("migrant_on", "").strip()).isoformat()
+    except ValueError:
+        pass
+    return f
+
+
 @login_required
 def household_list(request):
     require(request.user, Capability.VIEW_REGISTRY)
     form = HouseholdFilterForm(request.user, request.GET)
-    f = form.to_filter()
+    f = _dashboard_filters(request, form.to_filter())
     page = Paginator(queries.household_list(request.user, f), PAGE_SIZE).get_page(request.GET.get("page"))
     lines = Lines()
     for household in page:
@@ -108,7 +120,7 @@ def household_export(request):
     full = request.GET.get("full") == "1"
     if full:
         require(request.user, Capability.VIEW_FULL_PERSONAL_DATA)
-    f = HouseholdFilterForm(request.user, request.GET).to_filter()
+    f = _dashboard_filters(request, HouseholdFilterForm(request.user, request.GET).to_filter())
     as_of = _as_of(request)
     if as_of is None and request.GET.get("as_of", "").strip():
         return redirect(

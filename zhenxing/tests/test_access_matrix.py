@@ -586,6 +586,87 @@ WARNINGS_ACCESS = {
 }
 
 
+def leaflet_batch_expect(role, where):
+    """明白纸 batch (POST kind + area): VIEW_REPORTS; an area outside a local user's scope is 404."""
+    if role == "department_clerk":
+        return 403
+    return 404 if where == "outside" and role in LOCAL_ROLES else 302
+
+
+REPORTS_LEAFLET_ACCESS = {
+    "reports:leaflet_index": Access(capability=Capability.VIEW_REPORTS),
+    "reports:leaflet_household": Access(capability=Capability.VIEW_REPORTS, kwargs=household_kwargs),
+    "reports:leaflet_pdf": Access(
+        capability=Capability.VIEW_REPORTS,
+        kwargs=lambda w, x: {**household_kwargs(w, x), "kind": "declaration"},
+        data=lambda w, x: {"format": "html"},
+    ),
+    "reports:leaflet_batch": Access(
+        method="POST",
+        data=lambda w, x: {
+            "kind": "declaration",
+            "area": w["village" if x == "inside" else "other_village"].code,
+        },
+        expect=leaflet_batch_expect,
+    ),
+    "reports:leaflet_template": Access(
+        capability=Capability.EDIT_LEAFLET_TEMPLATES,
+        kwargs=lambda w, x: {"kind": "declaration"},
+        area_scoped=False,
+    ),
+}
+
+
+def reports_map_expect(role, where):
+    """The district map at a village (`?area=`): VIEW_REPORTS; a village outside a local user's scope is 404."""
+    if Capability.VIEW_REPORTS not in ROLE_CAPABILITIES[role]:
+        return 403
+    return 404 if where == "outside" and role in LOCAL_ROLES else 200
+
+
+REPORTS_MAP_ACCESS = {
+    name: Access(
+        data=lambda w, x: {"area": w["village" if x == "inside" else "other_village"].code},
+        expect=reports_map_expect,
+    )
+    for name in ("reports:map", "reports:map_data")
+}
+
+
+# Statutory exports: the page, and 生成 (POST: report in the URL, area in the form) which queues a job; an
+# area outside a township or village user's scope is 404.
+REPORTS_EXPORT_ACCESS = {
+    "reports:export_index": Access(capability=Capability.VIEW_REPORTS),
+    "reports:export_start": Access(
+        method="POST",
+        capability=Capability.VIEW_REPORTS,
+        ok=302,
+        kwargs=lambda w, x: {"name": "monitored"},
+        data=lambda w, x: {"area": area_kwargs(w, x)["code"], "as_of": "2025-06-30"},
+    ),
+}
+
+
+def reports_dashboard_expect(role, where):
+    """A dashboard at a village (`?area=`): VIEW_REPORTS; a village outside a local user's scope is 404."""
+    if Capability.VIEW_REPORTS not in ROLE_CAPABILITIES[role]:
+        return 403
+    return 404 if where == "outside" and role in LOCAL_ROLES else 200
+
+
+# The dashboards (every section) and the wall display, at the inside or the outside village.
+REPORTS_DASHBOARD_ACCESS = {
+    name: Access(
+        data=lambda w, x: {
+            "area": w["village" if x == "inside" else "other_village"].code,
+            "section": "funds",
+        },
+        expect=reports_dashboard_expect,
+    )
+    for name in ("reports:dashboard", "reports:dashboard_screen")
+}
+
+
 ACCESS: dict[str, Access] = {
     "home": Access(),
     "healthz": Access(public=True),
@@ -754,6 +835,10 @@ ACCESS: dict[str, Access] = {
     **FEEDS_ACCESS,
     **WARNINGS_ACCESS,
     **CASES_ACCESS,
+    **REPORTS_MAP_ACCESS,
+    **REPORTS_LEAFLET_ACCESS,
+    **REPORTS_EXPORT_ACCESS,
+    **REPORTS_DASHBOARD_ACCESS,
 }
 
 

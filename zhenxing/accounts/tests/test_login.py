@@ -118,6 +118,26 @@ def test_it_does_not_count_polls_as_activity(client, cast):
 
 
 @pytest.mark.django_db
+def test_the_wall_display_keeps_refreshing_but_an_idle_session_ends_on_any_other_request(client, cast):
+    """The 大屏 panel poll is served after the idle limit without counting as activity; the next
+    ordinary request of that session still ends it."""
+    post_login(client, "zelin", PASSWORD)
+    session = client.session
+    stale = session[LAST_SEEN_KEY] - 3 * 24 * 60 * 60  # left on the wall for three days
+    session[LAST_SEEN_KEY] = stale
+    session.save()
+    poll = {"X-ZX-Poll": "1", "HX-Request": "true"}
+    response = client.get(reverse("reports:dashboard_screen"), headers=poll)
+    assert response.status_code == 200
+    assert client.session[LAST_SEEN_KEY] == stale
+    assert LoginEvent.objects.filter(kind="timeout").count() == 0
+    # the same header on another page does not keep the session
+    assert client.get("/", headers=poll).status_code == 204
+    assert LoginEvent.objects.filter(kind="timeout", username="zelin").count() == 1
+    assert client.get(reverse("reports:dashboard_screen")).status_code == 302
+
+
+@pytest.mark.django_db
 def test_it_sends_htmx_requests_to_login_after_timeout(client, cast):
     post_login(client, "zelin", PASSWORD)
     session = client.session

@@ -48,6 +48,8 @@ PAGE_SIZE = 50
 RUN_READERS = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.INSPECTOR})
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PREVIEW_SALT = "screening.rules_preview"
+# Warnings of the income rules read the registry, not a department's feed: their `department` is blank.
+INCOME_SOURCE, INCOME_LABEL = "income", "农户台账收入"
 
 
 def _today() -> datetime.date:
@@ -144,6 +146,12 @@ class WarningFilterForm(forms.Form):
     village = forms.ChoiceField(label="村（社区）", required=False)
     overdue = forms.BooleanField(label="只看逾期未办结", required=False)
     run = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # The dashboards' links (reports/dashboards): raised / closed in a date range; overdue on a date.
+    raised_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    raised_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_from = forms.DateField(required=False, widget=forms.HiddenInput)
+    closed_to = forms.DateField(required=False, widget=forms.HiddenInput)
+    overdue_on = forms.DateField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,7 +159,11 @@ class WarningFilterForm(forms.Form):
             ("", "全部规则"),
             *((r.key, r.label) for r in RULES if r.kind == WARNING),
         ]
-        self.fields["department"].choices = [("", "全部部门"), *FeedKind.choices]
+        self.fields["department"].choices = [
+            ("", "全部部门"),
+            *FeedKind.choices,
+            (INCOME_SOURCE, INCOME_LABEL),
+        ]
         within = Area.objects.within(user.area).order_by("code")
         townships = list(within.filter(level=Level.TOWNSHIP).values_list("code", "name"))
         self.fields["township"].choices = [("", "全部乡镇"), *townships]
@@ -170,7 +182,8 @@ class WarningFilterForm(forms.Form):
         if "rule" in f:
             warnings = warnings.filter(rule=f["rule"])
         if "department" in f:
-            warnings = warnings.filter(department=f["department"])
+            department = "" if f["department"] == INCOME_SOURCE else f["department"]
+            warnings = warnings.filter(department=department)
         if "village" in f:
             warnings = warnings.filter(area__code=f["village"])
         elif "township" in f:
@@ -179,12 +192,27 @@ class WarningFilterForm(forms.Form):
             warnings = warnings.exclude(status=WarningStatus.CLOSED).filter(due__lt=_today())
         if "run" in f:
             warnings = warnings.filter(first_run__public_id=f["run"])
+        for name, lookup in (
+            ("raised_from", "raised_on__gte"),
+            ("raised_to", "raised_on__lte"),
+            ("closed_from", "closed_on__gte"),
+            ("closed_to", "closed_on__lte"),
+        ):
+            if name in f:
+                warnings = warnings.filter(**{lookup: f[name]})
+        if "overdue_on" in f:
+            warnings = warnings.filter(overdue_on(f["overdue_on"]))
         if "q" in f:
             q = f["q"].strip()
             warnings = warnings.filter(
                 Q(number=q.upper()) | Q(household__number=q) | Q(household__head__name=q) | Q(person__name=q)
             )
         return warnings
+
+
+def overdue_on(day: datetime.date) -> Q:
+    """Raised by `day`, not closed by then, and past its verification deadline on that day."""
+    return Q(raised_on__lte=day, due__lt=day) & (Q(closed_on__isnull=True) | Q(closed_on__gt=day))
 
 
 @login_required

@@ -57,6 +57,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-exports", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true")
     return parser.parse_args()
 
 
@@ -402,7 +403,8 @@ def main() -> None:
     if not seeded():
         print("Adding bench cases, warnings and funds (once):", flush=True)
         seed(args, admin)
-    measure_pages(args, admin)
+    if not args.skip_pages:
+        measure_pages(args, admin)
     if not args.skip_exports:
         measure_exports()
 

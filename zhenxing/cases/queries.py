@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, FirstValue, Greatest
 from django.urls import reverse
+from django.utils import timezone
 
 from zhenxing.accounts.models import User
 from zhenxing.accounts.roles import Capability, Role
@@ -139,7 +140,12 @@ def eliminated_cases_on(day: datetime.date) -> QuerySet:
 
 
 def monitored_on(cases: QuerySet, day: datetime.date) -> QuerySet:
-    """The cases whose household was a 监测对象 on `day`: announced on or before it, not eliminated then."""
+    """The cases whose household was a 监测对象 on `day`: announced on or before it, not eliminated then.
+
+    For today (no fact is dated later than today) this is the cases' own status — monitored, or in the
+    elimination procedure — read through the (area, status) index; `reports/tests/test_dashboard_figures.py` checks that both agree."""
+    if day >= timezone.localdate():
+        return cases.filter(status__in=MONITORING, announced_on__lte=day)
     return cases.filter(announced_on__lte=day).exclude(pk__in=eliminated_cases_on(day))
 
 
@@ -149,6 +155,8 @@ def eliminated_on(cases: QuerySet, day: datetime.date) -> QuerySet:
     relapsed = Case.objects.filter(
         household=OuterRef("household"), pk__gt=OuterRef("pk"), announced_on__lte=day
     )
+    if day >= timezone.localdate():  # today: the status, as in `monitored_on`
+        return cases.filter(status=CaseStatus.ELIMINATED).exclude(Exists(relapsed))
     return cases.filter(pk__in=eliminated_cases_on(day)).exclude(Exists(relapsed))
 
 

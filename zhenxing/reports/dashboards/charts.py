@@ -31,13 +31,6 @@ def monitoring(data: dict, prefix: str = "monitoring") -> list[dict]:
             _series("新纳入监测", [m["new"] for m in months]),
             _series("风险消除", [m["eliminated"] for m in months]),
         ),
-        _chart(
-            f"{prefix}-colours",
-            f"风险颜色（{data['colours']['today']:%Y-%m-%d}）",
-            "pie",
-            [f["label"] for f in data["colours"]["totals"]],
-            _series("农户", data["colours"]["totals"]),
-        ),
     ]
     if data["risks"]:
         charts.append(
@@ -60,6 +53,19 @@ def monitoring(data: dict, prefix: str = "monitoring") -> list[dict]:
                 _series("风险已消除", [r["eliminated"] for r in data["rows"]]),
             )
         )
+    return charts
+
+
+def households(data: dict, prefix: str = "households") -> list[dict]:
+    charts = [
+        _chart(
+            f"{prefix}-colours",
+            f"风险颜色（{data['colours']['today']:%Y-%m-%d}）",
+            "pie",
+            [f["label"] for f in data["colours"]["totals"]],
+            _series("农户", data["colours"]["totals"]),
+        ),
+    ]
     if data["income"]:
         bands = data["income"]["bands"]
         charts.append(
@@ -144,6 +150,7 @@ def funds(data: dict, prefix: str = "funds") -> list[dict]:
 
 SECTION_CHARTS = {
     "monitoring": monitoring,
+    "households": households,
     "warnings": warnings,
     "work": work,
     "employment": employment,
@@ -161,6 +168,6 @@ def for_screen(data: dict) -> list[dict]:
     picked = [
         monitoring_charts.get("screen-rows"),
         monitoring_charts["screen-months"],
-        monitoring_charts["screen-colours"],
+        households(data["households"], "screen")[0],
     ]
     return [c for c in picked if c] + funds(data["funds"], "screen")[:1]

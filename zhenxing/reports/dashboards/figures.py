@@ -136,20 +136,20 @@ def _month_end(start: datetime.date, cap: datetime.date) -> datetime.date:
 
 
 def monitoring(frame: Frame) -> dict:
-    """监测对象 on D by row, type and main risk; monthly new and eliminated; the share eliminated; relapses;
-    the risk colour today; the income distribution of the latest income year before D's."""
+    """监测对象 on D by row, type and main risk; monthly new and eliminated; the share eliminated; relapses
+    (the risk colour and the income distribution are `households`)."""
     day, params = frame.as_of, frame.area_params
     all_cases = within(Case.objects.all(), frame)
     monitored = cases.monitored_on(all_cases, day)
-    member = "household__memberships"
-    member_then = Q(**{f"{member}__start_date__lte": day}) & (
-        Q(**{f"{member}__end_date__isnull": True}) | Q(**{f"{member}__end_date__gt": day})
-    )
-    grouped = (  # one join with the memberships (a subquery per case costs seconds at district scale)
-        monitored.values("area__code", "monitoring_type")
-        .annotate(households=Count("pk", distinct=True), members=Count(member, filter=member_then))
-        .order_by()
-    )
+    if day >= frame.today:  # today's members are the households' own count (registry keeps it)
+        counts = {"households": Count("pk"), "members": Sum("household__member_count")}
+    else:  # one join with the dated memberships (a subquery per case costs seconds at district scale)
+        member = "household__memberships"
+        member_then = Q(**{f"{member}__start_date__lte": day}) & (
+            Q(**{f"{member}__end_date__isnull": True}) | Q(**{f"{member}__end_date__gt": day})
+        )
+        counts = {"households": Count("pk", distinct=True), "members": Count(member, filter=member_then)}
+    grouped = monitored.values("area__code", "monitoring_type").annotate(**counts).order_by()
     by_type: dict[str, dict[str, int]] = {t: {"households": 0, "members": 0} for t in MonitoringType.values}
     rows_items = []
     for item in grouped:
@@ -223,9 +223,14 @@ def monitoring(frame: Frame) -> dict:
         "relapses": _relapses(all_cases, frame),
         "months": _months(all_cases, frame),
         "rows": rows,
-        "colours": colours(frame),
-        "income": income(frame),
     }
+
+
+def households(frame: Frame) -> dict:
+    """The registry-wide figures (every active household of the area is read): the risk colour today and
+    the income distribution against the line. Their own section, so that the monitoring section reads only
+    the cases."""
+    return {"colours": colours(frame), "income": income(frame)}
 
 
 def _relapses(all_cases, frame: Frame) -> dict:
@@ -479,8 +484,11 @@ def work(frame: Frame) -> dict:
         case__in=monitored.values("pk"), status__in=CARRIED_OUT, start_date__lte=day
     ).order_by()
     grouped = list(monitored.values("area__code").annotate(households=Count("pk")).order_by())
-    grouped += carried_out.values(area__code=F("case__area__code")).annotate(
-        covered=Count("case", distinct=True)
+    grouped += (
+        monitored.filter(pk__in=carried_out.values("case_id"))
+        .values("area__code")
+        .annotate(covered=Count("pk"))
+        .order_by()
     )
     grouped += [
         {"area__code": item["area__code"], item["category"]: item["n"]}

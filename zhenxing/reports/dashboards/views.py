@@ -1,6 +1,6 @@
 """The dashboards (统计看板) and the full-screen district view (大屏): thin views over `figures`.
 
-`?section=` picks one section (监测, 预警, 督办, 就业, 资金), so a page computes only what it shows;
+`?section=` picks one section (监测, 农户, 预警, 督办, 就业, 资金), so a page computes only what it shows;
 `?as_of=YYYY-MM-DD` (default today, never later) and `?area=CODE` (an area inside the user's scope, 404
 outside) choose the day and the area; rows are the area's next level down.
 """
@@ -20,6 +20,7 @@ from zhenxing.reports.dashboards import charts, figures
 
 SECTIONS = {
     "monitoring": ("监测", figures.monitoring),
+    "households": ("农户", figures.households),
     "warnings": ("预警", figures.warnings),
     "work": ("督办", figures.work),
     "employment": ("就业", figures.employment),
@@ -90,6 +91,7 @@ def screen(request):
     monitoring = figures.monitoring(frame)
     data = {
         "monitoring": monitoring,
+        "households": figures.households(frame),
         "warnings": figures.warnings(frame),
         "work": figures.work(frame),
         "funds": figures.funds(frame),

@@ -413,7 +413,7 @@ def test_it_counts_monitored_households_flows_and_relapses_at_two_dates(world):
 @pytest.mark.django_db
 def test_it_counts_colours_today_and_incomes_of_the_year_before(world):
     officer = world["cast"]["district_officer"]
-    a = figures.monitoring(frame(officer, A))
+    a = figures.households(frame(officer, A))
 
     assert values(a["colours"]["totals"]) == [3, 3, 1]
     assert {
@@ -444,6 +444,43 @@ def test_the_sql_colour_agrees_with_the_colour_of_each_household(world):
         for pk in Household.objects.filter(registry.colour_q(colour, today)).values_list("pk", flat=True):
             got[pk] = colour
     assert got == expected
+
+
+@pytest.mark.django_db
+def test_today_the_cases_status_gives_exactly_the_dated_reconstruction(world):
+    """`monitored_on` / `eliminated_on` read today's state from the status (fast); for any earlier day from
+    the dated events. On the frozen today both must name the same cases (the world has a rollback, a relapse,
+    an elimination in progress and cases still in identification)."""
+    from django.db.models import Exists, OuterRef
+
+    from zhenxing.cases import queries as case_queries
+
+    with time_machine.travel(FROZEN, tick=False):
+        fast_monitored = set(
+            case_queries.monitored_on(Case.objects.all(), TODAY).values_list("pk", flat=True)
+        )
+        fast_eliminated = set(
+            case_queries.eliminated_on(Case.objects.all(), TODAY).values_list("pk", flat=True)
+        )
+    dated = case_queries.eliminated_cases_on(TODAY)
+    relapsed = Case.objects.filter(
+        household=OuterRef("household"), pk__gt=OuterRef("pk"), announced_on__lte=TODAY
+    )
+    slow_monitored = set(
+        Case.objects.filter(announced_on__lte=TODAY).exclude(pk__in=dated).values_list("pk", flat=True)
+    )
+    slow_eliminated = set(
+        Case.objects.filter(pk__in=dated).exclude(Exists(relapsed)).values_list("pk", flat=True)
+    )
+    assert fast_monitored == slow_monitored
+    assert fast_eliminated == slow_eliminated
+    assert (len(fast_monitored), len(fast_eliminated)) == (4, 1)
+    # …and the monitored persons today (the households' member count) equal the dated memberships'
+    officer = world["cast"]["district_officer"]
+    with time_machine.travel(FROZEN, tick=False):
+        today = figures.monitoring(frame(officer, TODAY))
+        day_before = figures.monitoring(frame(officer, TODAY - datetime.timedelta(days=1)))
+    assert today["members"]["value"] == day_before["members"]["value"] == 9
 
 
 @pytest.mark.django_db

@@ -9,8 +9,8 @@ Goal (issue 5): one pushed feed row to its warning visible in the UI in ≤ 1 s.
 
 What it does: on the registry benchmark's database (`zx_bench`, PostgreSQL; any `--database-url` holding
 households works), creates a 医保局 clerk with an API key (once), starts the platform's job worker in a
-thread of this process (`jobs.worker.Worker`, the same loop `zhenxing worker` runs, `--poll` seconds
-between looks at an empty queue), then `--pushes` times: picks a random current member who has no warning
+thread of this process (`jobs.worker.Worker`, the same loop `zhenxing worker` runs: woken by the
+queuing transaction's notification, `jobs/wakeup.py`, and polling every `--poll` seconds besides), then `--pushes` times: picks a random current member who has no warning
 yet, POSTs one 住院 settlement with a 个人自付 far above both medical thresholds through Django's test
 `Client` with the key (the whole API request: validation, the stored upload and rows, the queued
 feed-triggered run), and polls the database every 10 ms until the household's warning exists, then opens
@@ -88,6 +88,7 @@ def main() -> None:
     candidates = web.sample_persons(args.pushes * 5, args.seed)
     stop = threading.Event()
     worker = Worker(name="bench-push", poll_interval=args.poll, report=lambda line: None)
+    worker._last_schedule = time.monotonic()  # no monthly full screening queued ahead of the pushes
     thread = threading.Thread(target=worker.run_forever, args=(stop,), daemon=True)
     thread.start()
     api, ui = Client(), Client()
@@ -134,7 +135,7 @@ def main() -> None:
             if warning is None:
                 print("  no warning within 60 s")
                 continue
-            page = ui.get(reverse("screening:warning_detail", args=[warning.public_id]))
+            page = ui.get(reverse("screening:warning_detail", args=[warning.number]))
             shown = time.perf_counter()
             run = ScreeningRun.objects.filter(trigger=ScreeningRun.Trigger.FEED).order_by("-id").first()
             requests.append(answered - started)

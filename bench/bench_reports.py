@@ -21,8 +21,9 @@ What it does:
    asset per accepted project; then `ANALYZE`;
 3. times, `--repeat` times each, the dashboard pages as a district admin through Django's test `Client`
    (whole requests: session, middleware, queries, template), and prints p50/p95/max;
-4. times each statutory export for the whole district as of today (`build_workbook`, the job's own
-   work: queries, rows, the `.xlsx`), with its row count and the process's peak RSS.
+4. times each statutory export for the whole district as of today — the funds ones as of 2024-12-31, the
+   bench library's year — (`build_workbook`, the job's own work: queries, rows, the `.xlsx`), with its row
+   count and the process's peak RSS.
 """
 
 from __future__ import annotations
@@ -376,10 +377,13 @@ def measure_exports() -> None:
     from zhenxing.reports.statutory.workbook import build_workbook
 
     county = Area.objects.get(level=Level.COUNTY)
-    print("\nStatutory exports, whole district, as of today (masked ID numbers):")
+    print(
+        "\nStatutory exports, whole district, as of today (funds: as of 2024-12-31, the bench's year; masked IDs):"
+    )
     for report in all_reports():
+        as_of = datetime.date(2024, 12, 31) if report.name in ("disbursements", "assets") else TODAY
         t = time.perf_counter()
-        built = build_workbook(report, county, TODAY, False)
+        built = build_workbook(report, county, as_of, False)
         seconds = time.perf_counter() - t
         print(
             f"  {report.name:13} {report.title:10} {built.rows:8,} rows  {seconds:6.1f} s"

@@ -29,6 +29,7 @@ from zhenxing.areas.models import Area
 from zhenxing.audit import actions as audit
 from zhenxing.audit.context import acting_via
 from zhenxing.audit.models import Kind, Source
+from zhenxing.jobs import wakeup
 from zhenxing.jobs.models import Job, Status
 from zhenxing.jobs.registry import get_handler
 
@@ -104,6 +105,7 @@ def enqueue_job(actor, kind: str, params: dict, area: Area | None = None) -> Job
             kind=kind, params=params, area=area, created_by=actor if getattr(actor, "pk", None) else None
         )
         audit.record(actor, "enqueue_job", job, changes={"kind": [None, kind], "params": [None, params]})
+        wakeup.notify()  # idle workers claim it at once (delivered when this transaction commits)
     return job
 
 

@@ -17,6 +17,7 @@ from django.db import DatabaseError, close_old_connections, connection
 from zhenxing.jobs.actions import abandon_job, claim_next_job, reap_stale_jobs, run_job
 from zhenxing.jobs.models import Job, Status
 from zhenxing.jobs.registry import schedule_hooks
+from zhenxing.jobs.wakeup import Waiter
 
 logger = logging.getLogger(__name__)
 
@@ -72,18 +73,24 @@ class Worker:
         return True
 
     def run_forever(self, stop_event: threading.Event) -> None:
-        self.report(f"后台任务执行进程 {self.name} 已启动，每 {self.poll_interval:g} 秒检查一次任务队列")
-        while not stop_event.is_set():
-            try:
-                worked = self.run_once()
-            except DatabaseError:
-                logger.exception("后台任务执行进程访问数据库出错，%s 秒后重试", ERROR_BACKOFF_SECONDS)
-                self._close_old_connections(force=True)
-                stop_event.wait(ERROR_BACKOFF_SECONDS)
-                continue
-            if not worked:
-                self._schedule_if_due()
-                stop_event.wait(self.poll_interval)
+        self.report(
+            f"后台任务执行进程 {self.name} 已启动，新任务排队即执行，并每 {self.poll_interval:g} 秒检查一次任务队列"
+        )
+        waiter = Waiter()
+        try:
+            while not stop_event.is_set():
+                try:
+                    worked = self.run_once()
+                except DatabaseError:
+                    logger.exception("后台任务执行进程访问数据库出错，%s 秒后重试", ERROR_BACKOFF_SECONDS)
+                    self._close_old_connections(force=True)
+                    stop_event.wait(ERROR_BACKOFF_SECONDS)
+                    continue
+                if not worked:
+                    self._schedule_if_due()
+                    waiter.wait(self.poll_interval, stop_event)  # a queued job's notification ends it early
+        finally:
+            waiter.close()
         self._close_old_connections(force=True)
         self.report(f"后台任务执行进程 {self.name} 已停止")
 

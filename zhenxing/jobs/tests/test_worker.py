@@ -31,8 +31,42 @@ def test_it_runs_jobs_until_stopped(cast):
     Worker("w1", poll_interval=0.01, report=report).run_forever(stop)
 
     assert [Job.objects.get(pk=j.pk).status for j in jobs] == [Status.SUCCEEDED, Status.SUCCEEDED]
-    assert lines[0] == "后台任务执行进程 w1 已启动，每 0.01 秒检查一次任务队列"
+    assert lines[0] == "后台任务执行进程 w1 已启动，新任务排队即执行，并每 0.01 秒检查一次任务队列"
     assert lines[-1] == "后台任务执行进程 w1 已停止"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_job_wakes_an_idle_worker_at_once(cast):
+    """The worker polls every 30 s here; the job queued (and committed) while it waits still runs within
+    a few seconds: PostgreSQL delivers the NOTIFY of the queuing transaction, SQLite the in-process event."""
+    import time
+
+    stop = threading.Event()
+    started = threading.Event()
+    done: list[float] = []
+
+    def report(line: str) -> None:
+        if "已启动" in line:
+            started.set()
+        if line.startswith("执行完成"):
+            done.append(time.monotonic())
+            stop.set()
+
+    worker = Worker("w-wake", poll_interval=30, report=report)
+    worker._last_schedule = time.monotonic()  # no schedule hook queues its own work during the test
+    thread = threading.Thread(target=worker.run_forever, args=(stop,))
+    thread.start()
+    try:
+        assert started.wait(10)
+        time.sleep(0.5)  # the worker has found the queue empty and waits
+        queued = time.monotonic()
+        job = enqueue_job(cast["village_cadre"], "tests.count", {"n": 1})
+        thread.join(timeout=10)
+    finally:
+        stop.set()
+        thread.join(timeout=35)
+    assert Job.objects.get(pk=job.pk).status == Status.SUCCEEDED
+    assert done and done[0] - queued < 5  # far below the 30 s poll
 
 
 @pytest.mark.django_db

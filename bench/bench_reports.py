@@ -18,7 +18,9 @@ What it does:
    eliminated cases (one in ten of them followed by a relapse case), 2,000 cases in identification, one to
    two measures per case, `--warnings` (100,000) screening warnings in every state (a quarter of the open
    ones overdue), and the funds library of `bench_funds.py` (5,000 projects, 50,000 payments) plus one
-   asset per accepted project; then `ANALYZE`;
+   asset per accepted project; then `ANALYZE`; and (marker: events with reason 基准历史) the household
+   history the 就业 figures read: a registration event on 2021-01-01 with its snapshot for every household,
+   and a member change half a year ago for one 脱贫户 in four (`seed_history`);
 3. times, `--repeat` times each, the dashboard pages as a district admin through Django's test `Client`
    (whole requests: session, middleware, queries, template), and prints p50/p95/max;
 4. times each statutory export for the whole district as of today — the funds ones as of 2024-12-31, the
@@ -313,6 +315,57 @@ def seed_warnings(args, admin, households, rng) -> None:
     print(f"  {len(rows):,} warnings", flush=True)
 
 
+def history_seeded() -> bool:
+    from zhenxing.registry.models import HouseholdEvent
+
+    return HouseholdEvent.objects.filter(reason="基准历史").exists()
+
+
+def seed_history() -> None:
+    """The household history the 就业 figures read (`registry.queries.lifted_labour_on`): every active
+    household's registration on 2021-01-01 with its snapshot (`registry.history.build_snapshot`'s shape,
+    built in SQL from the loaded rows), and for one 脱贫户 in four a member change half a year ago with its
+    members' 外出务工 turned into 乡镇内务工 — so this year's migrant workers are fewer than last year's."""
+    from django.db import connection
+
+    from zhenxing.registry.history import HOUSEHOLD_FIELDS, PERSON_FIELDS
+
+    household = ", ".join(f"'{f}', h.{f}" for f in HOUSEHOLD_FIELDS)
+    person = ", ".join(
+        f"'{f}', {{employment}}" if f == "employment" else f"'{f}', p.{f}" for f in PERSON_FIELDS
+    )
+
+    def insert(kind: str, day: str, where: str, employment: str) -> str:
+        members = person.format(employment=employment)
+        return f"""
+        INSERT INTO registry_householdevent
+            (household_id, kind, effective_date, recorded_at, actor_id, source, reason, data, snapshot)
+        SELECT h.id, '{kind}', DATE '{day}', now(), NULL, 'import', '基准历史', '{{}}'::jsonb,
+               jsonb_build_object(
+                   'household', jsonb_build_object({household}, 'area_code', a.code),
+                   'members', (SELECT jsonb_agg(jsonb_build_object(
+                                   'person', p.id, 'relation', m.relation, 'start_date', m.start_date::text,
+                                   {members}) ORDER BY m.relation <> '户主', m.start_date, p.id)
+                               FROM registry_membership m JOIN registry_person p ON p.id = m.person_id
+                               WHERE m.household_id = h.id AND m.end_date IS NULL))
+        FROM registry_household h JOIN areas_area a ON a.id = h.area_id
+        WHERE h.is_active {where}"""
+
+    half_a_year_ago = (TODAY - datetime.timedelta(days=182)).isoformat()
+    migrant = "('省外务工', '省内县外务工', '县内务工')"
+    with connection.cursor() as cursor:
+        cursor.execute(insert("registered", "2021-01-01", "", "p.employment"))
+        cursor.execute(
+            insert(
+                "member_edited",
+                half_a_year_ago,
+                "AND h.kind = 'lifted' AND h.id % 4 = 0",
+                f"CASE WHEN p.employment IN {migrant} THEN '乡镇内务工' ELSE p.employment END",
+            )
+        )
+        cursor.execute("ANALYZE registry_householdevent")
+
+
 def seed_funds(admin, rng) -> None:
     import bench_funds
 
@@ -407,6 +460,12 @@ def main() -> None:
     if not seeded():
         print("Adding bench cases, warnings and funds (once):", flush=True)
         seed(args, admin)
+    if not history_seeded():
+        started = time.perf_counter()
+        seed_history()
+        print(
+            f"  household history for the 就业 figures in {time.perf_counter() - started:.1f} s", flush=True
+        )
     if not args.skip_pages:
         measure_pages(args, admin)
     if not args.skip_exports:

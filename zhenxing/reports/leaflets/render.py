@@ -7,11 +7,10 @@ still runs over is reported by `Layout.overflowing`.
 
 A batch is one PDF, made in chunks of `CHUNK` households so that memory stays flat whatever its size:
 each chunk is laid out as its own WeasyPrint document (sharing one font configuration), written to a
-temporary file and dropped; then pypdf joins the chunk files into the one result. Each chunk embeds the
-subset of the fonts it uses, so a batch carries one subset per chunk (see `CHUNK`).
+temporary file and dropped; then pypdf joins the chunk files into the one result, with one font
+program per face (`joining.py`).
 """
 
-import io
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,10 +21,11 @@ from django.template.loader import render_to_string
 
 from zhenxing.registry.models import Household
 from zhenxing.reports.leaflets.content import Edition, Page, pages_for
+from zhenxing.reports.leaflets.joining import FontUnion, join
 
 TEMPLATE = "reports/leaflets/leaflet.html"
-# Households per WeasyPrint document: its layout (~0.4 MB a household) is the memory a batch needs, and
-# its font subsets (~XXX) are repeated once per chunk in the result; progress moves after each chunk.
+# Households per WeasyPrint document: its layout (~0.4 MB a household) is the memory a batch needs on top
+# of the process and the fonts; progress moves after each chunk (every 5-10 s).
 CHUNK = 100
 
 
@@ -106,6 +106,7 @@ def batch_pdf(
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
+    glyphs = FontUnion()
     overflowing = []
     with tempfile.TemporaryDirectory(prefix="zx-leaflets-") as folder:
         parts = []
@@ -114,33 +115,13 @@ def batch_pdf(
             result = layout(edition, pages_for(edition, chunk), fonts)
             part = Path(folder) / f"{len(parts):05d}.pdf"
             result.document.write_pdf(part)
+            glyphs.add(result.document)
             parts.append(part)
             overflowing += [chunk[i] for i in result.overflowing]
             del result  # the layout is the memory: let it go before the next chunk
             progress(start + len(chunk))
-        pdf, pages = merge(parts, title=f"明白纸（{len(households)}户）")
+        pdf, pages = join(parts, title=f"明白纸（{len(households)}户）", fonts=glyphs)
     return Batch(pdf, pages, overflowing)
-
-
-def merge(parts: list[Path], *, title: str) -> tuple[bytes, int]:
-    """The pages of the PDF files `parts`, in order, as one PDF; and its number of pages.
-
-    Only pages are taken (not the parts' named destinations, which repeat from part to part); objects
-    that are byte-identical across parts are stored once.
-    """
-    from pypdf import PdfReader, PdfWriter
-
-    writer = PdfWriter()
-    for number, part in enumerate(parts):
-        reader = PdfReader(part)
-        if number == 0 and reader.metadata:
-            writer.add_metadata({**reader.metadata, "/Title": title})
-        for page in reader.pages:
-            writer.add_page(page)
-    writer.compress_identical_objects()
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), len(writer.pages)
 
 
 def filename(edition: Edition, place: str) -> str:

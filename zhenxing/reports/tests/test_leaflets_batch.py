@@ -1,14 +1,17 @@
 """Batch 明白纸: a township or village of the user's scope as one PDF, one page per household, made by a
-job with progress; refused outside the scope and when there is nothing to print."""
+job in chunks joined into one file, with progress; refused outside the scope, when there is nothing to
+print and over the cap."""
 
 import dataclasses
 import io
+import tempfile
 from pathlib import Path
 
 import pypdf
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from fontTools.ttLib import TTFont
 
 from zhenxing.areas.models import Area, Level
 from zhenxing.audit.models import AuditEntry
@@ -16,7 +19,7 @@ from zhenxing.jobs.models import Job, Status
 from zhenxing.jobs.worker import Worker
 from zhenxing.registry.models import HEAD, Household
 from zhenxing.registry.tests.change_helpers import person, register
-from zhenxing.reports.leaflets import content, render, tasks
+from zhenxing.reports.leaflets import content, joining, render, tasks
 from zhenxing.reports.leaflets.tasks import JOB_KIND
 from zhenxing.reports.tests.test_leaflets import (
     HOUSEHOLD_PHONES,
@@ -66,16 +69,26 @@ def result_pages(job) -> list[str]:
     from django.conf import settings
 
     data = (Path(settings.MEDIA_ROOT) / job.result_file).read_bytes()
-    return [flat(page.extract_text()) for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert reader.metadata.title == f"明白纸（{len(reader.pages)}户）"
+    return [flat(page.extract_text()) for page in reader.pages]
 
 
 def test_it_prints_every_household_of_a_village_one_page_each(
-    client, cast, village, village_households, settings, tmp_path
+    client, cast, village, village_households, settings, tmp_path, monkeypatch
 ):
-    settings.MEDIA_ROOT = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the chunk files go
+    monkeypatch.setattr(render, "CHUNK", 3)  # two chunks: households 1-3 and 4, joined
     job = run_batch(client, cast["village_cadre"], "declaration", village.code)
     assert job.status == Status.SUCCEEDED, job.error
-    assert (job.progress_done, job.progress_total, job.area) == (4, 4, village)
+    assert (job.progress_done, job.progress_total, job.message, job.area) == (
+        4,
+        4,
+        "正在保存PDF文件",
+        village,
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["media"]  # the chunk files are gone
     year = timezone.localdate().year
     assert job.result == {
         "kind": "申报政策明白纸",
@@ -141,6 +154,8 @@ def test_it_says_when_there_is_nothing_to_print(client, cast, other_village, tow
 def test_it_sends_areas_over_the_batch_limit_to_print_village_by_village(
     client, cast, township, village_households, monkeypatch
 ):
+    # The largest township (~6,000 rural households, up to ~10,000) is one job; the cap stops runaway jobs.
+    assert tasks.too_many(township, 20001) == "泽林镇有20001户，超过一次最多20000户的上限，请按村分别生成"
     monkeypatch.setattr(tasks, "BATCH_MAX_HOUSEHOLDS", 3)
     client.force_login(cast["township_officer"])
     response = client.post(reverse("reports:leaflet_batch"), {"kind": "declaration", "area": township.code})
@@ -173,3 +188,67 @@ def test_it_lays_out_a_chunk_again_in_smaller_type_only_for_the_leaflet_that_run
     result = render.layout(edition, pages)
     # Three bodies do not fit even in smaller type: reported, and the other leaflet keeps its style.
     assert (len(result.document.pages), result.compact, result.overflowing) == (3, frozenset({1}), [1])
+
+
+def font_programs(data: bytes) -> dict[tuple[int, str], tuple[int, dict[int, bytes]]]:
+    """(page, font resource) → (its font program's object number, glyph id → outline) for the glyphs
+    the font's widths list, i.e. those its page may draw."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    fonts, loaded = {}, {}
+    for number, page in enumerate(reader.pages):
+        for name, ref in page["/Resources"]["/Font"].items():
+            descendant = ref.get_object()["/DescendantFonts"][0].get_object()
+            program = descendant["/FontDescriptor"].get_object().raw_get("/FontFile3")
+            if program.idnum not in loaded:
+                font = TTFont(io.BytesIO(program.get_object().get_data()))
+                loaded[program.idnum] = (font.getGlyphOrder(), font["CFF "].cff.topDictIndex[0].CharStrings)
+            order, outlines = loaded[program.idnum]
+            widths, gids = descendant["/W"], []
+            for i in range(0, len(widths), 2):  # [first [w1 w2 …] first [w …] …]
+                gids += range(widths[i], widths[i] + len(widths[i + 1]))
+            fonts[number, name] = (program.idnum, {g: outlines[order[g]].bytecode for g in gids})
+    return fonts
+
+
+def test_it_joins_the_chunks_with_one_font_program_per_face_drawing_every_glyph_as_before(
+    cast, village_households, tmp_path
+):
+    edition = content.Edition.of("declaration", timezone.localdate())
+    households = list(Household.objects.select_related(*content.HOUSEHOLD_RELATED).order_by("number"))
+    glyphs, parts = joining.FontUnion(), []
+    for number, chunk in enumerate((households[:2], households[2:])):
+        document = render.layout(edition, content.pages_for(edition, chunk)).document
+        parts.append(tmp_path / f"{number}.pdf")
+        document.write_pdf(parts[-1])
+        glyphs.add(document)
+    apart, pages = joining.join(parts, title="明白纸（4户）")
+    shared, same = joining.join(parts, title="明白纸（4户）", fonts=glyphs)
+    assert pages == same == 4
+    before, after = font_programs(apart), font_programs(shared)
+    # Regular and bold: one program of each per chunk before, one of each for the whole batch after …
+    assert len({program for program, _ in before.values()}) == 4
+    assert len({program for program, _ in after.values()}) == 2
+    # … holding, at the same glyph ids, the very outlines each page's own subset had.
+    assert before.keys() == after.keys()
+    assert all(after[key][1] == outlines for key, (_, outlines) in before.items())
+    assert len(shared) < len(apart)
+
+
+def test_it_removes_its_chunk_files_when_a_batch_stops_half_way(
+    cast, village_households, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(render, "CHUNK", 2)
+    edition = content.Edition.of("declaration", timezone.localdate())
+    households = list(Household.objects.select_related(*content.HOUSEHOLD_RELATED).order_by("number"))
+    done = []
+
+    def progress(count):
+        done.append(count)
+        if count == 4:
+            raise RuntimeError("stopped")  # as the job's progress does when the job is stopped
+
+    with pytest.raises(RuntimeError):
+        render.batch_pdf(edition, households, progress)
+    assert done == [2, 4]
+    assert list(tmp_path.iterdir()) == []

@@ -955,6 +955,7 @@ class _Loader:
 
     def monitored(self, scale: float) -> None:
         count = _count("monitored", scale)
+        late_seen = False  # at least one overdue visit, whatever the draws (the board shows it)
         for i in range(count):
             sudden = self.rng.random() < SUDDEN_SHARE
             lifted = self.take("below", lifted=True) if i == 0 else None  # one 脱贫不稳定户 at least
@@ -962,7 +963,11 @@ class _Loader:
             if typed is None:
                 break
             opened = self.today - D(days=self.rng.randint(20, 460))
-            self.monitored_case(typed[0], typed[1], opened, overdue=self.rng.random() < OVERDUE_VISIT_SHARE)
+            late = self.rng.random() < OVERDUE_VISIT_SHARE
+            late_seen |= late
+            self.monitored_case(
+                typed[0], typed[1], opened, overdue=late or (i == count - 1 and not late_seen)
+            )
         for _ in range(_count("no_labour", scale)):
             home = self.take("no_labour")
             if home is None:

@@ -3,7 +3,9 @@
 `generate()` is pure (no database): given village codes it returns the rows of the two import
 templates (formats.md §1 `户籍成员`, §2 `家庭收入`), always the same rows for the same arguments.
 `iter_households()` yields the same households one at a time (benchmarks stream millions of them).
-`load_demo_registry()` feeds the rows through the importer the way a district loads its own files.
+`load_demo_registry()` feeds the rows through the importer the way a district loads its own files, as
+registered on 1 January of the first income year, then records a year of 务工状况 changes (see
+`record_work_changes`), so that the as-of history (the dashboards' "a year ago") has something to show.
 
 What the district looks like (the numbers are the generator's, not statistics):
 - household sizes 1–7, mean ≈ 3; relations consistent (spouse of the opposite sex within 6 years of
@@ -24,6 +26,7 @@ import datetime
 import math
 import operator
 import random
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -614,6 +617,17 @@ def per_capita(income_row: Sequence, members: int) -> Decimal:
 
 # -- loading the demo -----------------------------------------------------------------------------
 
+# The demo households are registered as the national system's export would be loaded: long before today
+# (on 1 January of the first income year, so every income year lies within the registration).
+REGISTERED_ON = datetime.date(DEFAULT_YEARS[0], 1, 1)
+# 务工状况 changes in the last year, per township: about this share of its 脱贫劳动力 (LABOUR_CAPABLE) change,
+# and in FEWER_SHARE of the townships (picked at random) more come home than leave, so the 就业 dashboard
+# flags them (外出务工规模不减); elsewhere more leave. One `edit_person` each: 59 for 5,000 households.
+WORK_CHANGE_SHARE = 0.08
+FEWER_SHARE = 1 / 3
+LABOUR_CAPABLE = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力")
+MAX_LEAVING_AGE = 55
+
 # Households per staged file: ~3 persons each, so about 10 MB of CSV per file, well under
 # ZX_MAX_UPLOAD_MB (20 by default); larger runs are loaded file by file.
 HOUSEHOLDS_PER_FILE = 20_000
@@ -625,10 +639,11 @@ def load_demo_registry(
     """Generate the registry for every demo village and import it through the importer.
 
     The rows are written as CSV files, staged like uploads (`lib.staging.stage_upload`), validated and
-    committed by `registry.importing` as `admin` (a district admin): households first, then incomes.
-    Nothing is generated when demo villages already have households (running the demo twice reuses
-    them). `progress(done, total)` counts person rows, then income rows. Returns counts; raises
-    `ValidationError` listing the first problems if the importer rejects a file.
+    committed by `registry.importing` as `admin` (a district admin): households first (registered on
+    `REGISTERED_ON`), then incomes; then `record_work_changes`. Nothing is generated when demo villages
+    already have households (running the demo twice reuses them). `progress(done, total)` counts person
+    rows, then income rows. Returns counts; raises `ValidationError` listing the first problems if the
+    importer rejects a file.
     """
     # Django imports stay inside: `generate()` and this module work without a configured project.
     from django.core.exceptions import ValidationError
@@ -675,9 +690,12 @@ def load_demo_registry(
         done = offset + len(rows)
         report(1, 1)
 
+    def commit_households(actor, plan, report) -> None:
+        importing.commit_households(actor, plan, report, registered_on=REGISTERED_ON)
+
     for batch in batches:
         rows = [r for r in district.person_rows if r[P_NUMBER] in batch]
-        run(PERSON_SHEET, importing.validate_households, importing.commit_households, PERSON_HEADERS, rows)
+        run(PERSON_SHEET, importing.validate_households, commit_households, PERSON_HEADERS, rows)
     for batch in batches:
         rows = [r for r in district.income_rows if r[I_NUMBER] in batch]
         run(INCOME_SHEET, importing.validate_income, importing.commit_income, INCOME_HEADERS, rows)
@@ -687,7 +705,91 @@ def load_demo_registry(
         "persons": len(district.person_rows),
         "income_rows": len(district.income_rows),
         "files": 2 * len(batches),
+        "work_changes": record_work_changes(admin),
     }
+
+
+def record_work_changes(admin, seed: int = DEFAULT_SEED) -> int:
+    """A year of 务工状况 changes among the demo's 脱贫劳动力, through `registry.actions.edit_person`.
+
+    Per township (in a seeded random order, `FEWER_SHARE` of them first): about `WORK_CHANGE_SHARE` of its
+    脱贫劳动力, at least 2, change; in the first townships two thirds of them come home from 外出务工 and a
+    third leave for it (at most `MAX_LEAVING_AGE` years old), elsewhere the other way round, as far as the
+    township has people of each kind. Each change is dated on a random day of the last year (after the
+    same day a year ago, before today); a leaver's months worked count from it. Who comes home gets the
+    generator's blank 务工状况 of everyone not working away (the screening demo's 人社 feed knows only
+    blank and the three 外出务工 kinds).
+    Returns the number of changes; the same people change for the same registry and seed.
+    """
+    from django.utils import timezone
+
+    from zhenxing.audit.context import acting_via
+    from zhenxing.audit.models import Source
+    from zhenxing.registry.actions import edit_person
+    from zhenxing.registry.models import Household, HouseholdKind, Membership, Person
+
+    today = timezone.localdate()
+    members = (
+        Membership.objects.filter(
+            end_date__isnull=True,
+            household__area__is_demo=True,
+            household__is_active=True,
+            household__kind=HouseholdKind.LIFTED,
+            person__labour_capacity__in=LABOUR_CAPABLE,
+        )
+        .order_by("person__external_id", "person_id")  # the generator's 人编号: independent of the data key
+        .values_list(
+            "household_id", "household__area__code", "person_id", "person__employment", "person__birth_date"
+        )
+    )
+    townships: dict[str, tuple[list, list]] = {}
+    labour: Counter[str] = Counter()
+    for household_id, code, person_id, employment, born in members:
+        migrants, locals_ = townships.setdefault(code[:9], ([], []))
+        labour[code[:9]] += 1
+        if employment in MONTHLY_WAGE:  # 外出务工: 省外, 省内县外 or 县内
+            migrants.append((household_id, person_id))
+        elif _age(born, today) <= MAX_LEAVING_AGE:
+            locals_.append((household_id, person_id))
+    rng = random.Random(f"{seed}-work")
+    order = sorted(townships)
+    rng.shuffle(order)
+    fewer = set(order[: math.ceil(len(order) * FEWER_SHARE)])
+    migrant_kinds = _weighted(MIGRANT_KINDS)
+    changes = []
+    for code in sorted(townships):
+        migrants, locals_ = townships[code]
+        count = max(2, round(WORK_CHANGE_SHARE * labour[code]))
+        most, rest = count - count // 3, count // 3
+        back, out = (most, rest) if code in fewer else (rest, most)
+        for (household_id, person_id), going in [
+            *((m, False) for m in rng.sample(migrants, min(back, len(migrants)))),
+            *((m, True) for m in rng.sample(locals_, min(out, len(locals_)))),
+        ]:
+            day = today - datetime.timedelta(days=rng.randint(1, 364))
+            months = min(12, max(1, (today - day).days // 30))
+            if going:
+                values = {"employment": _pick(rng, migrant_kinds), "months_worked": months}
+            else:
+                values = {"employment": "", "months_worked": None}
+            changes.append((day, person_id, household_id, values))
+    changes.sort(key=operator.itemgetter(0, 1))  # in the order they happened: history is a sequence
+    households = Household.objects.in_bulk({c[2] for c in changes})
+    persons = Person.objects.in_bulk([c[1] for c in changes])
+    with acting_via(Source.CLI):
+        for day, person_id, household_id, values in changes:
+            edit_person(admin, households[household_id], persons[person_id], values, day)
+    return len(changes)
+
+
+def _age(born: datetime.date, day: datetime.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _pick(rng: random.Random, table: tuple[list, list[float]]):
+    values, cumulative = table
+    r = rng.random()
+    return next((v for v, c in zip(values, cumulative, strict=True) if r < c), values[-1])
 
 
 def _describe(error) -> str:

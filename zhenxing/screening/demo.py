@@ -810,7 +810,7 @@ class _Loader:
 
         def place(m: _Member | None) -> str:
             kind = (m.employment if m else "") or "县内务工"
-            return rng.choice(WORK_PLACES[kind])
+            return rng.choice(WORK_PLACES.get(kind, WORK_PLACES["县内务工"]))  # e.g. 乡镇内务工: near home
 
         losing = {m.person_id for m in hits + near}
         for m in hits + near + rest:

@@ -172,12 +172,12 @@ def test_it_records_leads_from_every_channel(loaded):
 
     assert leads == {
         (Channel.SELF_DECLARED, LeadStatus.OPEN): 2,
-        (Channel.SELF_DECLARED, LeadStatus.CASE_OPENED): 19,
+        (Channel.SELF_DECLARED, LeadStatus.CASE_OPENED): 16,
         (Channel.CADRE_VISIT, LeadStatus.OPEN): 2,
         (Channel.CADRE_VISIT, LeadStatus.NOT_RISK): 2,
-        (Channel.CADRE_VISIT, LeadStatus.CASE_OPENED): 16,
+        (Channel.CADRE_VISIT, LeadStatus.CASE_OPENED): 17,
         (Channel.DEPARTMENT_WARNING, LeadStatus.OPEN): 2,
-        (Channel.DEPARTMENT_WARNING, LeadStatus.CASE_OPENED): 6,
+        (Channel.DEPARTMENT_WARNING, LeadStatus.CASE_OPENED): 8,
         (Channel.DEPARTMENT_WARNING, LeadStatus.ATTACHED): 1,
     }
     assert all(lead.closed_reason for lead in Lead.objects.filter(status=LeadStatus.NOT_RISK))

@@ -7,6 +7,12 @@ audit rows through `audit.record_many`. Households already in the registry are u
 history (`registry.actions.record_event(kind=IMPORTED)`), keeping the previous values in the event's
 `{"changes": …}`.
 
+New households are registered today, unless the commit is given `registered_on`: a district loading the
+national system's export registers households that existed long before, and their as-of history (the
+dashboards' "a year ago") should start then. The file has no 入户 dates, so a household's registration
+day is `registered_on` but never before a member's birth, nor before the end of a returning person's
+previous membership (one person's memberships never overlap). Updates are dated today either way.
+
 The registry may have changed since the plan was made (another import, an edit). The commit re-checks
 inside its transaction, and the database's constraints (one open membership per person, unique ID
 hash, unique 户编号) reject what a concurrent import slipped in; either way nothing is written and
@@ -22,6 +28,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from zhenxing.areas.models import Area
@@ -91,24 +98,36 @@ def _reason(plan) -> str:
 
 
 def commit_households(
-    actor, plan: HouseholdPlan, progress: Progress | None = None, only_valid: bool = False
+    actor,
+    plan: HouseholdPlan,
+    progress: Progress | None = None,
+    only_valid: bool = False,
+    registered_on: datetime.date | None = None,
 ) -> dict:
     """Write the plan's households (all of them, or with `only_valid` only those without errors).
 
+    `registered_on` (default today, not in the future) dates the registration of new households and their
+    memberships (see the module's docstring); households already registered are updated as of today.
     Returns {"created", "updated", "unchanged", "persons", "skipped"}: households created, updated and
     left unchanged, persons written, households skipped for their errors.
     """
     _refuse_unless_committable(plan, only_valid)
+    _refuse_future(registered_on)
     selected = plan.selected(only_valid)
     try:
         with no_gc(), transaction.atomic():
-            result = write_households(actor, plan, selected, progress)
+            result = write_households(actor, plan, selected, progress, registered_on)
     except IntegrityError as e:
         raise _conflict_after(selected, e) from e
     if result["persons"] >= ANALYZE_AFTER_ROWS:
         refresh_statistics([Person, Household, Membership, HouseholdEvent])
     result["skipped"] = len(plan.households) - len(selected)
     return result
+
+
+def _refuse_future(registered_on: datetime.date | None) -> None:
+    if registered_on is not None and registered_on > timezone.localdate():
+        raise ValidationError(f"登记日期 {registered_on} 晚于今天，请填写农户实际登记的日期")
 
 
 def refresh_statistics(models) -> None:
@@ -125,8 +144,15 @@ def refresh_statistics(models) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def write_households(actor, plan: HouseholdPlan, selected: list[PlannedHousehold], progress) -> dict:
-    """The writes, inside the caller's transaction (commit_income calls it too).
+def write_households(
+    actor,
+    plan: HouseholdPlan,
+    selected: list[PlannedHousehold],
+    progress,
+    registered_on: datetime.date | None = None,
+) -> dict:
+    """The writes, inside the caller's transaction (commit_income calls it too). New households are
+    registered on `registered_on` (default today; see the module's docstring).
 
     Re-checked here: households to update must be as the plan found them. What a concurrent import
     may have added (the same 户编号, the same person, a person now in another household) the
@@ -140,7 +166,7 @@ def write_households(actor, plan: HouseholdPlan, selected: list[PlannedHousehold
     new = [h for h in selected if h.action == NEW]
     updates = [h for h in selected if h.action == UPDATE]
     total = len(new) + len(updates)
-    persons = _create_households(actor, new, today, reason, progress, total)
+    persons = _create_households(actor, new, registered_on or today, reason, progress, total)
     for done, household in enumerate(updates, start=len(new) + 1):
         persons += _update_household(actor, household, plan.present, today, reason)
         if progress:
@@ -218,6 +244,10 @@ def _conflict_after(selected: list[PlannedHousehold], error: IntegrityError) -> 
     )
 
 
+def _birth_date(number: str) -> datetime.date:
+    return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
 def identity_of_valid(person: PlannedPerson) -> dict:
     """`registry.actions.identity()` for a number the check already validated and hashed.
 
@@ -230,7 +260,7 @@ def identity_of_valid(person: PlannedPerson) -> dict:
         "id_hash": person.id_hash,
         "id_masked": idnumbers.mask(number),
         "sex": person.sex,
-        "birth_date": datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
+        "birth_date": _birth_date(number),
     }
 
 
@@ -270,8 +300,9 @@ def _snapshot_member(person_id: int, relation: str, start: datetime.date, values
     return {"person": person_id, "relation": relation, "start_date": start.isoformat(), **values}
 
 
-def _create_households(actor, households, today, reason, progress, total) -> int:
-    """Bulk path for new households, one batch of households at a time (bounded memory)."""
+def _create_households(actor, households, registered_on, reason, progress, total) -> int:
+    """Bulk path for new households, one batch of households at a time (bounded memory), registered on
+    `registered_on` (see `_registration_days`)."""
     if not households:
         return 0
     area_codes = dict(Area.objects.filter(pk__in={h.area_id for h in households}).values_list("pk", "code"))
@@ -281,7 +312,8 @@ def _create_households(actor, households, today, reason, progress, total) -> int
     written = done = 0
     for batch in chunks(households, BATCH_SIZE):
         new_rows, reused = _new_person_rows(batch, now)
-        written += _write_batch(actor_id, actor, batch, new_rows, reused, area_codes, source, today, reason)
+        days = _registration_days(batch, registered_on)
+        written += _write_batch(actor_id, actor, batch, new_rows, reused, area_codes, source, days, reason)
         done += len(batch)
         if progress:
             progress(done, total)
@@ -301,8 +333,38 @@ def _new_person_rows(batch: list[PlannedHousehold], now) -> tuple[list[dict], li
     return new_rows, reused
 
 
-def _write_batch(actor_id, actor, batch, new_rows, reused, area_codes, source, today, reason) -> int:
-    """Insert one batch of new households with their persons, memberships, events and audit rows."""
+def _registration_days(
+    batch: list[PlannedHousehold], registered_on: datetime.date
+) -> dict[str, datetime.date]:
+    """户编号 → the day each new household is registered: `registered_on`, but not before a member was
+    born nor before a returning person's previous membership ended. Call before the batch is written."""
+    if registered_on >= timezone.localdate():  # the usual import, dated today: nothing can be later
+        return {h.number: registered_on for h in batch}
+    reused = [p.person_id for h in batch for p in h.members if p.person_id is not None]
+    ended: dict[int, datetime.date] = {}
+    for chunk in chunks(reused):
+        ended |= {
+            pk: last
+            for pk, last in Membership.objects.filter(person_id__in=chunk)
+            .order_by()
+            .values("person_id")
+            .annotate(last=Max("end_date"))
+            .values_list("person_id", "last")
+            if last is not None
+        }
+    return {
+        h.number: max(
+            registered_on,
+            *(_birth_date(p.id_number) for p in h.members),
+            *(ended[p.person_id] for p in h.members if p.person_id in ended),
+        )
+        for h in batch
+    }
+
+
+def _write_batch(actor_id, actor, batch, new_rows, reused, area_codes, source, days, reason) -> int:
+    """Insert one batch of new households with their persons, memberships, events and audit rows;
+    `days` maps each 户编号 to its registration day."""
     # In key order, the unique indexes on id_hash and public_id take the batch in one pass over their
     # pages instead of one random page per row (the uuid4 values are only handed out in sorted order).
     new_rows.sort(key=operator.itemgetter("id_hash"))
@@ -341,6 +403,7 @@ def _write_batch(actor_id, actor, batch, new_rows, reused, area_codes, source, t
     memberships, events, audits = [], [], []
     for planned, row in zip(batch, household_rows, strict=True):
         planned.household_id = household_ids[planned.number]
+        day = days[planned.number]
         members = []
         for person in planned.members:
             memberships.append(
@@ -348,14 +411,14 @@ def _write_batch(actor_id, actor, batch, new_rows, reused, area_codes, source, t
                     "household_id": planned.household_id,
                     "person_id": person.person_id,
                     "relation": person.relation,
-                    "start_date": today,
+                    "start_date": day,
                     "end_date": None,
                     "start_reason": Membership.StartReason.REGISTERED,
                     "end_reason": "",
                 }
             )
             members.append(
-                _snapshot_member(person.person_id, person.relation, today, snapshot_values[person.person_id])
+                _snapshot_member(person.person_id, person.relation, day, snapshot_values[person.person_id])
             )
         data = {"area": planned.area_id, "kind": planned.kind, "members": len(planned.members)}
         area_code = area_codes[planned.area_id]
@@ -363,7 +426,7 @@ def _write_batch(actor_id, actor, batch, new_rows, reused, area_codes, source, t
             {
                 "household_id": planned.household_id,
                 "kind": HouseholdEvent.Kind.REGISTERED,
-                "effective_date": today,
+                "effective_date": day,
                 "actor_id": actor_id,
                 "source": source,
                 "reason": reason,
@@ -378,7 +441,7 @@ def _write_batch(actor_id, actor, batch, new_rows, reused, area_codes, source, t
                 "object_id": str(row["public_id"]),
                 "object_label": planned.number,
                 "area_code": area_code,
-                "changes": {**data, "effective_date": today.isoformat()},  # JSON-ready: no round trip
+                "changes": {**data, "effective_date": day.isoformat()},  # JSON-ready: no round trip
             }
         )
     memberships.sort(key=operator.itemgetter("person_id"))
@@ -478,14 +541,20 @@ def _refresh_person(person_id: int, person: PlannedPerson) -> None:
 
 
 def commit_income(
-    actor, plan: IncomePlan, progress: Progress | None = None, only_valid: bool = False
+    actor,
+    plan: IncomePlan,
+    progress: Progress | None = None,
+    only_valid: bool = False,
+    registered_on: datetime.date | None = None,
 ) -> dict:
-    """Write the plan's yearly incomes (and, first, the workbook's 户籍成员 sheet if it had one).
+    """Write the plan's yearly incomes (and, first, the workbook's 户籍成员 sheet if it had one, its new
+    households registered on `registered_on` as in `commit_households`).
 
     Returns {"created", "updated", "unchanged", "skipped"} for income rows, plus households_* figures
     when the workbook carried households.
     """
     _refuse_unless_committable(plan, only_valid)
+    _refuse_future(registered_on)
     selected = plan.selected(only_valid)
     bad = plan.error_households() if only_valid else set()
     households = []
@@ -495,7 +564,7 @@ def commit_income(
         with no_gc(), transaction.atomic():
             result = {}
             if plan.households is not None:
-                figures = write_households(actor, plan.households, households, progress)
+                figures = write_households(actor, plan.households, households, progress, registered_on)
                 result = {f"households_{k}": v for k, v in figures.items()}
             result |= _write_incomes(actor, plan, selected, progress)
     except IntegrityError as e:

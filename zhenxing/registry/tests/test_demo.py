@@ -6,10 +6,13 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from conftest import make_user
 from zhenxing.accounts.roles import Role
+from zhenxing.areas.models import Area, Level
 from zhenxing.lib import idnumbers, tabular
 from zhenxing.registry import demo
 from zhenxing.registry.actions import HouseholdData, PersonData, register_household
@@ -35,7 +38,8 @@ from zhenxing.registry.demo import (
     P_RELATION,
     P_SCHOOLING,
 )
-from zhenxing.registry.models import Household, HouseholdKind, IncomeYear, Person
+from zhenxing.registry.models import Household, HouseholdEvent, HouseholdKind, IncomeYear, Membership, Person
+from zhenxing.reports.dashboards import figures
 
 # One worker loads this module's demo once (a module fixture would load on every worker that runs a test).
 pytestmark = pytest.mark.xdist_group("demo")
@@ -350,6 +354,10 @@ def test_it_reuses_demo_households_that_exist(cast, village):
     assert Household.objects.count() == 1
 
 
+TODAY = datetime.date(2026, 6, 15)
+FROZEN = datetime.datetime(2026, 6, 15, 2, 0, tzinfo=datetime.UTC)
+
+
 @pytest.mark.django_db
 def test_it_loads_the_demo_registry_through_the_importer(cast, village, other_village, settings, tmp_path):
     importing = pytest.importorskip("zhenxing.registry.importing")
@@ -358,9 +366,10 @@ def test_it_loads_the_demo_registry_through_the_importer(cast, village, other_vi
     settings.MEDIA_ROOT = tmp_path
     steps = []
 
-    result = demo.load_demo_registry(
-        cast["district_admin"], 40, progress=lambda done, total: steps.append(done)
-    )
+    with time_machine.travel(FROZEN, tick=False):
+        result = demo.load_demo_registry(
+            cast["district_admin"], 40, progress=lambda done, total: steps.append(done)
+        )
 
     expected = demo.generate([village.code, other_village.code], 40)
     assert result == {
@@ -369,6 +378,7 @@ def test_it_loads_the_demo_registry_through_the_importer(cast, village, other_vi
         "persons": len(expected.person_rows),
         "income_rows": 160,
         "files": 2,
+        "work_changes": 3,
     }
     assert Household.objects.count() == 40
     assert Person.objects.count() == len(expected.person_rows)
@@ -384,3 +394,83 @@ def test_it_loads_the_demo_registry_through_the_importer(cast, village, other_vi
     assert [(h.number, h.lifted_year, h.lifted_attribute) for h in lifted] == [
         (r[P_NUMBER], r[P_LIFTED_YEAR], r[P_ATTRIBUTE]) for r in heads if r[P_KIND] == "脱贫户"
     ]
+    # Registered long before today (the as-of history starts then), but nobody before their birth.
+    youngest = defaultdict(lambda: demo.REGISTERED_ON)
+    for row in expected.person_rows:
+        youngest[row[P_NUMBER]] = max(youngest[row[P_NUMBER]], idnumbers.birth_date(row[P_ID]))
+    registered = dict(
+        HouseholdEvent.objects.filter(kind=HouseholdEvent.Kind.REGISTERED).values_list(
+            "household__number", "effective_date"
+        )
+    )
+    assert registered == {number: youngest[number] for number in by_household(expected.person_rows)}
+    assert Counter(d == datetime.date(2021, 1, 1) for d in registered.values()) == {True: 39, False: 1}
+    for membership in Membership.objects.select_related("household"):
+        assert membership.start_date == registered[membership.household.number]
+    # The 务工状况 changes: dated within the year before TODAY, each with the member's state after it.
+    edits = HouseholdEvent.objects.filter(kind=HouseholdEvent.Kind.MEMBER_EDITED).order_by("id")
+    assert [(e.data["fields"], e.source) for e in edits] == [(["employment", "months_worked"], "cli")] * 3
+    assert all(datetime.date(2025, 6, 15) < e.effective_date < TODAY for e in edits)
+    for event in edits:
+        person = Person.objects.get(pk=event.data["person"])
+        member = next(m for m in event.snapshot["members"] if m["person"] == person.pk)
+        assert (member["employment"], member["months_worked"]) == (person.employment, person.months_worked)
+        assert event.data["changes"]["employment"][1] == person.employment
+
+
+@pytest.mark.django_db
+def test_the_importer_refuses_a_registration_date_in_the_future(cast, village):
+    from zhenxing.registry import importing
+
+    rows = demo.generate([village.code], 3).person_rows
+    plan = importing.validate_households(tabular.write_csv(demo.PERSON_HEADERS, rows), "演示.csv", village)
+
+    with pytest.raises(ValidationError, match="晚于今天"):
+        importing.commit_households(
+            cast["district_admin"], plan, registered_on=timezone.localdate() + datetime.timedelta(days=1)
+        )
+
+    assert Household.objects.count() == 0
+    assert HouseholdEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_last_years_migrant_work_and_flags_townships_with_fewer(county, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    for code, name in (
+        ("420704100201", "新港村"),
+        ("420704101201", "杜山村"),
+        ("420704102201", "新庙村"),
+        ("420704103201", "碧石村"),
+    ):
+        parent = Area.objects.get(code=code[:9])
+        Area.objects.create(code=code, name=name, level=Level.VILLAGE, parent=parent, is_demo=True)
+    admin = make_user("admin", Role.DISTRICT_ADMIN, county)
+
+    with time_machine.travel(FROZEN, tick=False):
+        result = demo.load_demo_registry(admin, 600)
+        data = figures.employment(figures.Frame(user=admin, area=county, as_of=TODAY, today=TODAY))
+
+    assert result["work_changes"] == 9
+    rows = {
+        r["area"].name: (
+            r["last"]["labour"],
+            r["last"]["migrants"]["value"],
+            r["this"]["migrants"]["value"],
+            r["lower"],
+        )
+        for r in data["rows"]
+        if r["last"]["labour"] or r["this"]["labour"]
+    }
+    # (脱贫劳动力 a year ago, 外出务工 a year ago, 外出务工 today, flagged lower)
+    assert rows == {
+        "泽林镇": (41, 14, 13, True),
+        "杜山镇": (18, 8, 10, False),
+        "新庙镇": (21, 10, 12, False),
+        "碧石渡镇": (28, 12, 10, True),
+    }
+    assert (data["total"]["last"]["migrants"]["value"], data["total"]["this"]["migrants"]["value"]) == (
+        44,
+        45,
+    )
+    assert data["lower"] == 2

@@ -13,6 +13,8 @@ What goes in:
   = the household has an open case in identification (`CaseStatus.IDENTIFYING`).
 - `persons`: the current members of active households (open memberships); `is_active` = the person's
   status is 在册. Former members are left out: no rule reads them.
+- every table with `id_hash` (persons, feeds) also gets the engine's join key `key_hi`/`key_lo`,
+  computed here from the hash (`schema.hash_keys`: its first 128 bits as two signed 64-bit integers).
 - `incomes`: every recorded income year of active households.
 - `feed_<kind>`: the stored rows of every upload (matched or not: a person registered later still
   matches by `id_hash`). `FeedRow.data` holds the engine's column names with text values; they are cast
@@ -50,7 +52,7 @@ BATCH_ROWS = 50_000
 # A run limited to more households than this snapshots everything and lets the engine restrict it:
 # the literal id lists of a restricted snapshot grow with the households (SQLite caps bound variables).
 RESTRICT_LIMIT = 5_000
-FIXED_FEED_COLUMNS = ("row_id", "id_hash")
+FIXED_FEED_COLUMNS = ("row_id", "id_hash", *schema.KEY_COLUMNS)
 
 
 @dataclass
@@ -136,10 +138,13 @@ def _write_persons(directory: Path, members) -> int:
 
     def build(batch: list[tuple]) -> dict[str, pa.Array]:
         ids, households, hashes, capacities, statuses = zip(*batch, strict=True)
+        key_hi, key_lo = schema.hash_keys(hashes)
         return {
             "person_id": pa.array(ids, pa.int64()),
             "household_id": pa.array(households, pa.int64()),
             "id_hash": pa.array(hashes, pa.string()),
+            "key_hi": key_hi,
+            "key_lo": key_lo,
             "labour_capacity": pa.array([c or None for c in capacities], pa.string()),
             "is_active": pc.equal(pa.array(statuses, pa.string()), PersonStatus.ACTIVE.value),
         }
@@ -178,7 +183,9 @@ def _write_feed(directory: Path, kind: str, hashes) -> tuple[int, int]:
 
     def build(batch: list[tuple]) -> dict[str, pa.Array]:
         ids, uploads, id_hashes, data = zip(*batch, strict=True)
+        key_hi, key_lo = schema.hash_keys(id_hashes)
         arrays = {"row_id": pa.array(ids, pa.int64()), "id_hash": pa.array(id_hashes, pa.string())}
+        arrays |= {"key_hi": key_hi, "key_lo": key_lo}
         for f in columns:
             array, bad = _cast([_text(d.get(f.name)) for d in data], f.type)
             arrays[f.name] = array

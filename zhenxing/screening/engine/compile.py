@@ -241,8 +241,8 @@ def compile_plan(
             missing.append(kind)
         created.append((feed, False))
     if feeds:
-        # One join of all feeds' keys with the registry (the costly part: hashing ID hashes), then each
-        # feed picks its rows back by row_id.
+        # One join of all feeds' keys with the registry (the costly part), then each feed picks its rows
+        # back by row_id.
         name["matched"] = f"{prefix}matched"
         keys = _matched_keys(binder, feeds, [r for r in rules if r.source != schema.INCOME], prefix, name)
         setup.append(dialect.materialise(name["matched"], keys))
@@ -253,7 +253,7 @@ def compile_plan(
         known = schema.columns_of(source)
         needed = list(dict.fromkeys(c for r in using for c in r.source_columns if c in known))
         if source == schema.INCOME:
-            query = f"SELECT {', '.join(needed)} FROM ({_income_rows(binder, name)}) i"
+            query = f"SELECT {', '.join(needed)} FROM ({_income_rows(binder, name, using)}) i"
         else:
             picked = [f"m.{c}" if c in schema.MEMBER_COLUMNS else f"f.{c}" for c in needed]
             query = (
@@ -274,30 +274,33 @@ def _matched_keys(
 ) -> str:
     """(feed, row_id) of every feed row that meets an active person, not dated after the as-of date and
     possibly qualifying for one of the rules on its feed, with the member's columns; `feed` is the
-    feed's index in `feeds`."""
+    feed's index in `feeds`. Rows meet persons on the integer join key (`key_hi`, `key_lo`: the ID
+    hash's first 128 bits, see schema.py), never on the 64-character `id_hash` itself."""
     keys = " UNION ALL ".join(
-        f"SELECT {i} AS feed, row_id, id_hash FROM {prefix}feed_{kind}"
+        f"SELECT {i} AS feed, row_id, key_hi, key_lo FROM {prefix}feed_{kind}"
         f" WHERE {_dated(binder, kind)} AND {_prefilter(binder, [r for r in rules if r.source == kind])}"
         for i, kind in enumerate(feeds)
     )
     return (
         "SELECT k.feed, k.row_id, p.person_id, p.household_id, p.labour_capacity, h.kind AS household_kind,"
         f" h.monitoring_status, h.open_identification FROM ({keys}) k"
-        f" JOIN {name['persons']} p ON p.id_hash = k.id_hash JOIN {name['hh']} h ON h.household_id = p.household_id"
+        f" JOIN {name['persons']} p ON p.key_hi = k.key_hi AND p.key_lo = k.key_lo"
+        f" JOIN {name['hh']} h ON h.household_id = p.household_id"
         " WHERE p.is_active"
     )
 
 
-def _prefilter(binder: Binder, rules: list[Rule]) -> str:
+def _prefilter(binder: Binder, rules: list[Rule], available: set[str] | None = None) -> str:
     """A condition on a feed's own columns that every row some rule could use meets, so that only those
     rows are matched with the registry: per rule, its window and the conditions of `where` (at the top
-    level, joined by &) that read feed columns only; rows are kept if they meet any rule's."""
-    member = set(schema.MEMBER_COLUMNS)
+    level, joined by &) that read feed columns only (or only `available` columns); rows are kept if they
+    meet any rule's."""
     alternatives = []
     for rule in rules:
         if rule.latest:  # the latest row is chosen among all rows
             return "TRUE"
-        parts = [c for c in _conjuncts(rule.where) if not set(columns_of(c)) & member]
+        own = available if available is not None else set(schema.FEEDS[rule.source].names)
+        parts = [c for c in _conjuncts(rule.where) if set(columns_of(c)) <= own]
         conditions = [binder.sql(c, rule, set(schema.columns_of(rule.source))) for c in parts]
         conditions += [window_condition(binder, rule)[0]] if rule.window else []
         if not conditions:
@@ -327,23 +330,48 @@ def _dated(binder: Binder, kind: str) -> str:
     return f"({column} IS NULL OR {dated})"
 
 
-def _income_rows(binder: Binder, name: dict[str, str]) -> str:
-    """Each household's latest income year not after the as-of year, the year before it and its line.
+def _income_rows(binder: Binder, name: dict[str, str], rules: list[Rule]) -> str:
+    """Each household's latest income year not after the as-of year, the year before it and its line;
+    only the households some income rule could use (`_prefilter` on the income columns: a few percent
+    of them), which alone are then joined with the households' columns.
 
     `max_by` (DuckDB and Spark) takes the latest year's income in the same pass as the year; empty
     incomes are left out first, since the two engines' `max_by` treat an empty value differently.
+    The year before is looked up in a second scan of the file, written out rather than shared through
+    a CTE: DuckDB would materialise a shared CTE (12.5 million rows at full scale), which took twice as
+    long as reading the file again.
     """
+    year = binder.as_of.year
+    incomes = (
+        f"SELECT household_id, year, net_income_per_capita FROM {name['incomes']}"
+        " WHERE net_income_per_capita IS NOT NULL AND year <= "
+    )
+    # Filtered twice: before looking up the year before (on the latest year's columns), then after.
+    before = _prefilter(binder, rules, {"year", "income", "line"})
+    after = _prefilter(binder, rules, {"year", "income", "previous_income", "line"})
+    line = _line_case(binder, "year")
+    only = ""
+    if before != "TRUE":
+        # A household passes `before` only if its latest year does, so only if one of its years does: the
+        # latest year is then sought among those households alone (a few percent of them), which is
+        # cheaper than grouping every household's years.
+        only = (
+            f" WHERE household_id IN (SELECT household_id FROM (SELECT household_id, year,"
+            f" net_income_per_capita AS income, {line} AS line FROM ({incomes}{year}) a) r WHERE {before})"
+        )
+    latest = (
+        f"SELECT household_id, year, income, {line} AS line"
+        " FROM (SELECT household_id, MAX(year) AS year, max_by(net_income_per_capita, year) AS income"
+        f" FROM ({incomes}{year}) i{only} GROUP BY household_id) g"
+    )
     return (
-        f"WITH inc AS (SELECT household_id, year, net_income_per_capita FROM {name['incomes']}"
-        f" WHERE year <= {binder.as_of.year} AND net_income_per_capita IS NOT NULL),"
-        " last AS (SELECT household_id, MAX(year) AS year, max_by(net_income_per_capita, year) AS income"
-        " FROM inc GROUP BY household_id)"
-        " SELECT h.household_id, l.year, l.income,"
-        f" b.net_income_per_capita AS previous_income, {_line_case(binder, 'l.year')} AS line,"
-        " h.kind AS household_kind, h.monitoring_status, h.open_identification,"
-        " CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS BIGINT) AS row_id"
-        f" FROM last l JOIN {name['hh']} h ON h.household_id = l.household_id"
-        " LEFT JOIN inc b ON b.household_id = l.household_id AND b.year = l.year - 1"
+        "SELECT h.household_id, c.year, c.income, c.previous_income, c.line, h.kind AS household_kind,"
+        " h.monitoring_status, h.open_identification, CAST(NULL AS BIGINT) AS person_id,"
+        " CAST(NULL AS BIGINT) AS row_id FROM (SELECT * FROM ("
+        "SELECT l.household_id, l.year, l.income, b.net_income_per_capita AS previous_income, l.line"
+        f" FROM (SELECT * FROM ({latest}) y WHERE {before}) l"
+        f" LEFT JOIN ({incomes}{year - 1}) b ON b.household_id = l.household_id AND b.year = l.year - 1"
+        f") x WHERE {after}) c JOIN {name['hh']} h ON h.household_id = c.household_id"
     )
 
 

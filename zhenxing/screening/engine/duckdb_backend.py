@@ -35,6 +35,9 @@ class DuckDBSession:
     def fetch(self, sql: str) -> list[tuple]:
         return self.connection.execute(sql).fetchall()
 
+    def fetch_arrow(self, sql: str) -> pa.Table:
+        return self.connection.sql(sql).to_arrow_table()
+
     def register_households(self, name: str, household_ids: list[int]) -> None:
         ids = pa.table({"household_id": pa.array(household_ids, pa.int64())})
         self.connection.register(f"{name}_arrow", ids)

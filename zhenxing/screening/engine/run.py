@@ -8,16 +8,20 @@ Only hits come back to Python; nothing is materialised per person.
 from __future__ import annotations
 
 import contextlib
+import gc
+import operator
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from zhenxing.screening.engine import schema
 from zhenxing.screening.engine.compile import DUCKDB, FIXED, SPARK, Dialect, Plan, Query, compile_plan
@@ -51,7 +55,7 @@ class Hit:
 class RunResult:
     hits: list[Hit]  # sorted by (rule, household_id, period)
     counts: dict[str, int]  # rule key → hits, every enabled rule
-    seconds_per_rule: dict[str, float]  # query and conversion; with Spark two queries overlap
+    seconds_per_rule: dict[str, float]  # query and conversion; a query overlaps the conversion before it
     log: list[str]  # Chinese lines for the job log
     seconds_setup: float = 0.0  # views and matched rows, shared by the rules
     seconds_total: float = 0.0
@@ -68,6 +72,8 @@ class Session(Protocol):
     def execute(self, sql: str) -> None: ...
 
     def fetch(self, sql: str) -> list[tuple]: ...
+
+    def fetch_arrow(self, sql: str) -> pa.Table: ...
 
     def register_households(self, name: str, household_ids: list[int]) -> None: ...
 
@@ -125,18 +131,19 @@ def run(
         hits: list[Hit] = []
         counts: dict[str, int] = {}
         seconds: dict[str, float] = {}
-        for done, (query, (rows, fetched)) in enumerate(_fetch_all(session, plan.queries), start=2):
-            t = time.perf_counter()
-            make = _hit_maker(query, params)
-            found = [make(row) for row in rows]
-            seconds[query.rule.key] = fetched + time.perf_counter() - t
-            counts[query.rule.key] = len(found)
-            hits += found
-            log.append(
-                f"规则“{query.rule.label}”（{query.rule.key}）：{len(found)} 户，用时 {seconds[query.rule.key]:.2f} 秒"
-            )
-            if progress:
-                progress(done, total_steps)
+        with contextlib.closing(_fetch_all(session, plan.queries)) as results:  # its workers end here
+            for done, (query, (table, fetched)) in enumerate(results, start=2):
+                t = time.perf_counter()
+                with _no_cycle_collection():
+                    found = _hits(query, table, params)
+                seconds[query.rule.key] = fetched + time.perf_counter() - t
+                counts[query.rule.key] = len(found)
+                hits += found
+                log.append(
+                    f"规则“{query.rule.label}”（{query.rule.key}）：{len(found)} 户，用时 {seconds[query.rule.key]:.2f} 秒"
+                )
+                if progress:
+                    progress(done, total_steps)
     finally:
         try:
             for statement in plan.cleanup:  # best effort: never hide the error that stopped the run
@@ -144,7 +151,8 @@ def run(
                     session.execute(statement)
         finally:
             session.close()
-    hits.sort(key=lambda h: h.identity)
+    with _no_cycle_collection():
+        hits.sort(key=operator.attrgetter("rule", "household_id", "period"))  # Hit.identity
     total = time.perf_counter() - started
     log.append(f"共 {len(hits)} 条结果，用时 {total:.2f} 秒")
     versions = {r.key: r.version for r in chosen}
@@ -166,24 +174,28 @@ class _Blank(dict):
         return "—"
 
 
-def _fetch_all(
-    session: Session, queries: Sequence[Query]
-) -> Iterator[tuple[Query, tuple[list[tuple], float]]]:
-    """Each query with its rows and seconds, in order. A session that runs queries side by side (Spark:
-    the driver plans one query while the executors run another) gets them `parallel_queries` at a time."""
+def _fetch_all(session: Session, queries: Sequence[Query]) -> Iterator[tuple[Query, tuple[pa.Table, float]]]:
+    """Each query with its result (an Arrow table) and seconds, in order.
 
-    def fetch(query: Query) -> tuple[list[tuple], float]:
+    The queries run in worker threads, ahead of the caller, which meanwhile turns the previous results
+    into hits in Python (DuckDB and Spark release the GIL while they work): with DuckDB one worker (it
+    parallelises each query itself, and a connection runs one statement at a time), so the next rule's
+    query overlaps the last one's conversion; a session that runs queries side by side (Spark: the
+    driver plans one query while the executors run another) gets `parallel_queries` workers. Nothing
+    else uses the session until the generator is done; queries not yet started when it stops are
+    cancelled.
+    """
+
+    def fetch(query: Query) -> tuple[pa.Table, float]:
         started = time.perf_counter()
-        return session.fetch(query.sql), time.perf_counter() - started
+        return session.fetch_arrow(query.sql), time.perf_counter() - started
 
-    workers = getattr(session, "parallel_queries", 1)
-    if workers <= 1:
-        for query in queries:
-            yield query, fetch(query)
-        return
-    with ThreadPoolExecutor(workers) as pool:
+    pool = ThreadPoolExecutor(max(1, getattr(session, "parallel_queries", 1)))
+    try:
         for query, future in zip(queries, [pool.submit(fetch, q) for q in queries], strict=True):
             yield query, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _household_ids(household_ids: Sequence[int] | None) -> list[int] | None:
@@ -217,71 +229,96 @@ def _matched_lines(session: Session, plan: Plan) -> list[str]:
     ]
 
 
-def _hit_maker(query: Query, params: Mapping[str, Any]) -> Callable[[tuple], Hit]:
-    """A function from a result row to a `Hit`, with everything constant per rule worked out once.
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while hits are made: hundreds of thousands of new objects
+    (none in a cycle) would start a collection every few hundred, each scanning every live hit — half
+    of the conversion's time at full scale. Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
-    Runs once per hit (hundreds of thousands at full scale), hence the plain loops and the direct
-    construction (`_new_hit`).
+
+def _hits(query: Query, table: pa.Table, params: Mapping[str, Any]) -> list[Hit]:
+    """The `Hit`s of one rule's result table, built column by column.
+
+    Hundreds of thousands of hits at full scale: a value's text is made for the whole column by Arrow
+    (`_texts`: the same strings as `expr.text`, checked by a test), the rest is zipping lists. Only
+    values computed in Python (`compile_value`: divisions) and types Arrow does not format like `text`
+    are made value by value.
     """
+    n = table.num_rows
+    if n == 0:
+        return []
     rule: Rule = query.rule
-    index = {c: len(FIXED) + i for i, c in enumerate(query.value_columns)}
-    columns = schema.columns_of(rule.source)
-    # per reported value: (label, None, constant text) | (label, column index, formatter) | (label, -1, function)
-    plan: list[tuple[str, int | None, Any]] = []
+    fetched = {c: table.column(len(FIXED) + i) for i, c in enumerate(query.value_columns)}
+    labels: list[str] = []
+    texts: list[Any] = []  # per reported value: a list of n texts
+    rows: list[tuple] | None = None  # the value columns as Python rows, only for computed values
     for label, value in rule.values:
+        labels.append(label)
         if value is WINDOW:
-            plan.append((label, None, query.window_text))
+            texts.append(repeat(query.window_text, n))
         elif isinstance(value, Param):
-            plan.append((label, None, text(params[value.key])))
+            texts.append(repeat(text(params[value.key]), n))
         elif isinstance(value, Col):
-            plan.append((label, index[value.name], _formatter(columns.get(value.name))))
+            texts.append(_texts(fetched[value.name]))
         else:
-            plan.append((label, -1, compile_value(value, index, params)))
-    source, how = rule.source, rule.period.how
+            if rows is None:
+                rows = list(zip(*(fetched[c].to_pylist() for c in query.value_columns), strict=True))
+            compute = compile_value(value, {c: i for i, c in enumerate(query.value_columns)}, params)
+            texts.append([text(compute(row)) for row in rows])
+    values = [dict(zip(labels, row, strict=True)) for row in zip(*texts, strict=True)]
+    source = rule.source
+    row_ids = [tuple([(source, r) for r in ids]) for ids in table.column(4).to_pylist()]
+    person_ids = [tuple(ids) for ids in table.column(3).to_pylist()]
     fixed = dict(rule=rule.key, rule_version=rule.version, kind=rule.kind, risk_type=rule.raises)
-
-    def make(row: tuple) -> Hit:
-        values = {}
-        for label, i, what in plan:
-            if i is None:
-                values[label] = what
-            elif i < 0:
-                values[label] = text(what(row))
-            else:
-                v = row[i]
-                values[label] = "" if v is None else what(v)
-        return _new_hit(
-            household_id=row[0],
-            person_id=row[2],
-            person_ids=tuple(row[3]),
-            period=_period_text(how, row[1]),
-            values=values,
-            feed_row_ids=tuple([(source, r) for r in row[4]]),
-            **fixed,
+    new = object.__new__
+    hits = []
+    for household, period, person, persons, hit_values, rows_of in zip(
+        table.column(0).to_pylist(),
+        _period_texts(rule.period.how, table.column(1)),
+        table.column(2).to_pylist(),
+        person_ids,
+        values,
+        row_ids,
+        strict=True,
+    ):
+        hit = new(Hit)  # `Hit(...)` without the frozen dataclass's per-field `object.__setattr__`
+        hit.__dict__.update(
+            fixed,
+            household_id=household,
+            person_id=person,
+            person_ids=persons,
+            period=period,
+            values=hit_values,
+            feed_row_ids=rows_of,
         )
-
-    return make
-
-
-def _formatter(kind: Any) -> Callable[[Any], str]:
-    """`text` for a column of a known type, without its type tests."""
-    if kind is not None and pa.types.is_string(kind):
-        return str
-    if kind is not None and pa.types.is_date(kind):
-        return date.isoformat
-    return text
+        hits.append(hit)
+    return hits
 
 
-def _new_hit(**fields: Any) -> Hit:
-    """`Hit(**fields)` without the frozen dataclass's per-field `object.__setattr__` (a third of the cost)."""
-    hit = object.__new__(Hit)
-    hit.__dict__.update(fields)
-    return hit
+def _texts(column: pa.ChunkedArray) -> list[str]:
+    """`expr.text` of every value of a column, an empty value as "". Arrow formats strings, dates (ISO),
+    integers and decimals of up to 6 places (plain, every place kept) exactly as `text` does; other types
+    (and more places, which Arrow may print as 1E-7) go through it."""
+    t = column.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return column.fill_null("").to_pylist()
+    if pa.types.is_date32(t) or pa.types.is_integer(t) or (pa.types.is_decimal(t) and 0 <= t.scale <= 6):
+        return pc.cast(column, pa.string()).fill_null("").to_pylist()
+    return [text(v) for v in column.to_pylist()]
 
 
-def _period_text(how: str, value: Any) -> str:
-    if how == NONE or value is None:
-        return ""
+def _period_texts(how: str, column: pa.ChunkedArray) -> Any:
+    """The hits' periods: '' without one, 'YYYY' for the year of a date, else `text` of the value."""
+    if how == NONE:
+        return repeat("", len(column))
     if how == YEAR_OF_LATEST:
-        return f"{value.year:04d}"
-    return text(value)
+        years = pc.cast(pc.year(column), pa.string())
+        return pc.utf8_lpad(years, 4, "0").fill_null("").to_pylist()
+    return _texts(column)

@@ -1,7 +1,8 @@
 """Writing snapshot tables from Python rows (the Django side's snapshot writer and the tests use it).
 
 `write_table(out_dir, "feed_medical", rows)` writes `feed_medical.parquet` with exactly the schema of
-`schema.TABLES`; a row may leave out nullable columns. Large snapshots should pass batches of rows
+`schema.TABLES`; a row may leave out nullable columns. The join key (`key_hi`, `key_lo`) is derived
+here from `id_hash` (`schema.hash_key`) and may not be given. Large snapshots should pass batches of rows
 (`write_batches` streams an iterable of row lists into one file).
 """
 
@@ -21,11 +22,16 @@ from zhenxing.screening.engine.expr import EngineError
 def to_arrow(table: str, rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     """An Arrow table of `rows` (dicts by column name) with the snapshot schema of `table`."""
     target = schema.TABLES[table]
-    unknown = sorted({k for row in rows for k in row} - set(target.names))
+    derived = set(schema.KEY_COLUMNS) & set(target.names)
+    unknown = sorted({k for row in rows for k in row} - (set(target.names) - derived))
     if unknown:
         raise EngineError(f"{table} 没有这些列：{'、'.join(unknown)}")
-    columns = {f.name: pa.array([row.get(f.name) for row in rows], f.type) for f in target}
-    return pa.Table.from_pydict(columns, schema=target)
+    columns = {
+        f.name: pa.array([row.get(f.name) for row in rows], f.type) for f in target if f.name not in derived
+    }
+    if derived:
+        columns["key_hi"], columns["key_lo"] = schema.hash_keys(columns["id_hash"].to_pylist())
+    return pa.Table.from_pydict({f.name: columns[f.name] for f in target}, schema=target)
 
 
 def write_table(out_dir: Path, table: str, rows: Sequence[Mapping[str, Any]]) -> Path:

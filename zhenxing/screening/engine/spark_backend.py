@@ -56,6 +56,9 @@ class SparkSqlSession:
     def fetch(self, sql: str) -> list[tuple]:
         return [tuple(row) for row in self.spark.sql(sql).collect()]
 
+    def fetch_arrow(self, sql: str) -> Any:
+        return self.spark.sql(sql).toArrow()  # a pyarrow Table with the SQL types (decimals, dates, lists)
+
     def register_households(self, name: str, household_ids: list[int]) -> None:
         frame = self.spark.createDataFrame([(i,) for i in household_ids], "household_id BIGINT")
         frame.createOrReplaceTempView(name)

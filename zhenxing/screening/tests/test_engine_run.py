@@ -246,6 +246,62 @@ def test_engine_defaults_equal_the_policy_defaults():
     assert LINES == {y: Decimal(v).quantize(Decimal("0.01")) for y, v in MONITORING_LINE_BY_YEAR.items()}
 
 
+# --- the join key -----------------------------------------------------------------------------------------
+def test_the_join_key_is_the_hash_s_first_128_bits_as_two_signed_integers():
+    assert schema.hash_key("0" * 15 + "1" + "f" * 16 + "a" * 32) == (1, -1)
+    assert schema.hash_key("8" + "0" * 15 + "7" + "f" * 15 + "0" * 32) == (-(2**63), 2**63 - 1)
+    # anything but 64 lowercase hex characters has no key and matches no one
+    for bad in ("", None, "F" * 64, "f" * 63, "g" * 64, "f" * 65):
+        assert schema.hash_key(bad) == (None, None), bad
+
+
+def test_generated_keys_are_those_of_their_hashes(generated):
+    for table in ("persons", "feed_medical", "feed_housing"):
+        rows = pq.read_table(generated / schema.file_name(table), columns=["id_hash", "key_hi", "key_lo"])
+        assert [(r["key_hi"], r["key_lo"]) for r in rows.to_pylist()] == [
+            schema.hash_key(h) for h in rows.column("id_hash").to_pylist()
+        ], table
+
+
+def test_rows_meet_persons_on_the_key_and_a_hash_without_one_matches_no_one(tmp_path):
+    snap = SnapshotBuilder()
+    snap.household(1, kind="lifted")
+    snap.person(11, 1)
+    snap.persons.append(dict(person_id=12, household_id=1, id_hash="", is_active=True))  # a blank hash
+    snap.row("medical", 11, settlement_date="2024-06-01", self_pay="6000.00")
+    snap.row("medical", "", settlement_date="2024-06-01", self_pay="9000.00")
+    persons = pq.read_table(snap.write(tmp_path / "s") / "persons.parquet").to_pylist()
+
+    assert [(p["person_id"], p["key_hi"] is None) for p in persons] == [(11, False), (12, True)]
+    [hit] = run(tmp_path / "s", default_params(), AS_OF).hits
+    assert (hit.person_ids, hit.values["个人自付合计"]) == ((11,), "6000.00")
+
+
+def test_value_texts_are_made_by_column_exactly_as_text_makes_them():
+    import pyarrow as pa
+
+    from zhenxing.screening.engine.expr import text
+    from zhenxing.screening.engine.run import _period_texts, _texts
+
+    columns = [
+        pa.array(["鄂G1", "", None], pa.string()),
+        pa.array([date(2024, 2, 29), date(999, 1, 2), None], pa.date32()),
+        pa.array([Decimal("0.00"), Decimal("-0.50"), Decimal("123456789012.34"), None], pa.decimal128(38, 2)),
+        pa.array([Decimal("30"), Decimal("-7"), None], pa.decimal128(10, 0)),
+        pa.array([Decimal("0E-6"), Decimal("-0.000001")], pa.decimal128(20, 6)),
+        pa.array([Decimal("0E-10"), Decimal("1E-10"), Decimal("1.0000000001")], pa.decimal128(20, 10)),
+        pa.array([2024, -5, None], pa.int32()),
+        pa.array([True, False, None], pa.bool_()),
+    ]
+    for column in columns:
+        chunked = pa.chunked_array([column])
+        assert _texts(chunked) == [text(v) for v in column.to_pylist()], column.type
+    days = pa.chunked_array([pa.array([date(2024, 5, 1), date(987, 1, 1), None], pa.date32())])
+    assert _period_texts("year_of_latest", days) == ["2024", "0987", ""]
+    assert _period_texts("latest", days) == ["2024-05-01", "0987-01-01", ""]
+    assert list(_period_texts("none", days)) == ["", "", ""]
+
+
 # --- the generator ----------------------------------------------------------------------------------------
 def test_generated_files_have_the_snapshot_schema(generated):
     for table, expected in schema.TABLES.items():

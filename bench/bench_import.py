@@ -426,6 +426,9 @@ def main(argv=None) -> None:
         return
     os.environ.setdefault("ZX_ENV", "test")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhenxing.settings")
+    import django
+
+    django.setup()  # the demo generator that writes the file imports the registry's models
     file = bench_file(args.persons)
     print(
         f"测试文件：{file}（{file.stat().st_size / 1e6:.1f} MB）；机器负载 {os.getloadavg()[0]:.1f}（{os.cpu_count()} 核）"

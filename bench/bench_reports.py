@@ -403,7 +403,7 @@ def measure_pages(args, admin) -> None:
     client = Client()
     client.force_login(admin)
     pages = [(f"dashboard {s}", "/reports/dashboard/", {"section": s})
-             for s in ("monitoring", "warnings", "work", "employment", "funds")]  # fmt: skip
+             for s in ("monitoring", "households", "warnings", "work", "employment", "funds")]  # fmt: skip
     pages += [
         ("dashboard monitoring as of 2023-12-31", "/reports/dashboard/", {"as_of": "2023-12-31"}),
         ("大屏", "/reports/dashboard/screen/", {}),

@@ -14,18 +14,34 @@ fields) keeps its per-chunk subsets, which is larger but still correct.
 """
 
 import io
+import logging
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 
 class FontUnion:
-    """The glyphs each font face uses over all chunks, gathered after each chunk's PDF is written."""
+    """The glyphs each font face uses over all chunks, gathered after each chunk's PDF is written.
+
+    Any surprise from WeasyPrint's internals (an upgrade renaming them) turns the sharing off for the
+    batch — each chunk then keeps its own subsets — instead of failing the batch."""
 
     def __init__(self):
         self._faces: dict[str, tuple[object, dict]] = {}  # hash → (a weasyprint Font, glyph id → text)
         self._unfit: set[str] = set()
+        self._broken = False
 
     def add(self, document) -> None:
         """Take the glyphs of a written weasyprint `Document`."""
+        if self._broken:
+            return
+        try:
+            self._add(document)
+        except Exception:
+            logger.exception("明白纸合并：无法读取字体信息，各分段保留各自的字体子集")
+            self._broken = True
+
+    def _add(self, document) -> None:
         for font in document.fonts.values():
             if (
                 font.bitmap
@@ -42,7 +58,17 @@ class FontUnion:
             kept.missing.update(font.missing)
 
     def programs(self) -> dict[str, bytes]:
-        """Face hash → a font program holding every glyph any chunk used (glyph ids as in the face)."""
+        """Face hash → a font program holding every glyph any chunk used (glyph ids as in the face);
+        empty when sharing is off."""
+        if self._broken:
+            return {}
+        try:
+            return self._programs()
+        except Exception:
+            logger.exception("明白纸合并：无法生成共用的字体子集，各分段保留各自的字体子集")
+            return {}
+
+    def _programs(self) -> dict[str, bytes]:
         from weasyprint.text.fonts import get_hb_object_data
 
         programs = {}

@@ -234,6 +234,24 @@ def test_it_joins_the_chunks_with_one_font_program_per_face_drawing_every_glyph_
     assert len(shared) < len(apart)
 
 
+def test_it_keeps_each_chunks_fonts_when_weasyprints_font_internals_are_not_what_it_expects(
+    cast, village_households, tmp_path
+):
+    """A WeasyPrint upgrade renaming the internals the font sharing reads must cost file size, not the batch."""
+    edition = content.Edition.of("declaration", timezone.localdate())
+    households = list(Household.objects.select_related(*content.HOUSEHOLD_RELATED).order_by("number"))
+    glyphs, parts = joining.FontUnion(), []
+    for number, chunk in enumerate((households[:2], households[2:])):
+        document = render.layout(edition, content.pages_for(edition, chunk)).document
+        parts.append(tmp_path / f"{number}.pdf")
+        document.write_pdf(parts[-1])
+        glyphs.add(object())  # no `.fonts`: as if the attribute had been renamed
+    assert glyphs.programs() == {}
+    joined, pages = joining.join(parts, title="明白纸（4户）", fonts=glyphs)
+    assert pages == 4
+    assert len({program for program, _ in font_programs(joined).values()}) == 4  # each chunk's own
+
+
 def test_it_removes_its_chunk_files_when_a_batch_stops_half_way(
     cast, village_households, tmp_path, monkeypatch
 ):

@@ -34,6 +34,15 @@ def today():
         yield
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection(monkeypatch):
+    """A command run from the command line closes every database connection when it ends; on PostgreSQL
+    that would close the test's own connection (SQLite's in-memory test database is never closed)."""
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
 def cells(path) -> list[list]:
     ws = openpyxl.load_workbook(io.BytesIO(path.read_bytes())).active
     return [list(row) for row in ws.iter_rows(values_only=True)]

@@ -1,6 +1,7 @@
 """The district map's figures: three indicators per child area of the area the map is opened at.
 
-- 监测户数 (`monitored`): monitored households, i.e. cases in state `MONITORED` (glossary), in each area;
+- 监测户数 (`monitored`): the households that are 监测对象 today — monitored or in the elimination procedure,
+  exactly as the 统计看板 counts them (`cases.queries.monitored_on`) — in each area;
 - 逾期预警 (`overdue_warnings`): screening warnings not closed whose verification deadline (`due`) has
   passed — the warning list's own "只看逾期未办结" rule;
 - 资金拨付进度 (`disbursement`): this year's disbursements up to today over this year's plan items of the
@@ -24,7 +25,8 @@ from django.urls import reverse
 from zhenxing.accounts.roles import Capability
 from zhenxing.accounts.scope import get_in_scope, require, scoped
 from zhenxing.areas.models import CHILD_LEVEL, CODE_LENGTH, Area, Level
-from zhenxing.cases.models import Case, CaseStatus
+from zhenxing.cases.models import Case
+from zhenxing.cases.queries import monitored_on
 from zhenxing.funds.checks import percent
 from zhenxing.funds.models import Disbursement, PlanItem
 from zhenxing.screening.models import Warning, WarningStatus
@@ -106,14 +108,14 @@ def _link(name: str, code: str | None, **params) -> str:
     return reverse(name) + "?" + urlencode(params)
 
 
-def _figures(code: str | None, values: dict, year: int) -> dict[str, Figure]:
+def _figures(code: str | None, values: dict, year: int, today: datetime.date) -> dict[str, Figure]:
     """The figures of one row; `code` is the area the links filter to (None: the whole district)."""
     monitored, overdue = values["monitored"], values["overdue"]
     planned, paid = (Decimal(values[k] or 0).quantize(Decimal("0.01")) for k in ("planned", "paid"))
     share = percent(paid, planned)
     return {
         "monitored": Figure(
-            monitored, f"{monitored}户", _link("cases:case_list", code, status=CaseStatus.MONITORED.value)
+            monitored, f"{monitored}户", _link("cases:case_list", code, monitored_on=today.isoformat())
         ),
         "overdue_warnings": Figure(
             overdue, f"{overdue}条", _link("screening:warning_list", code, overdue="1")
@@ -145,7 +147,7 @@ def map_figures(user, focus: Area, indicator: str, today: datetime.date) -> MapF
     year = today.year
     counts = {
         "monitored": _grouped(
-            scoped(Case.objects.filter(within, status=CaseStatus.MONITORED), user),
+            monitored_on(scoped(Case.objects.filter(within), user), today),
             "area__code",
             length,
             n=Count("pk"),
@@ -182,15 +184,15 @@ def map_figures(user, focus: Area, indicator: str, today: datetime.date) -> MapF
             a.code,
             a.name,
             map_url(a.code, indicator) if a.code != focus.code else None,
-            _figures(a.code, _values(counts, a.code), year),
+            _figures(a.code, _values(counts, a.code), year, today),
         )
         for a in areas
     ]
     if focus.code in keys and focus.level != Level.VILLAGE:
         # Projects placed at the township (or county) itself belong to no child: their own row.
-        own = _figures(focus.code, _values(counts, focus.code), year)
+        own = _figures(focus.code, _values(counts, focus.code), year, today)
         rows.append(MapRow(focus.code, f"{focus.name}本级", None, own))
-    everything = _figures(focus.code if focus.parent_id else None, _values(counts, None), year)
+    everything = _figures(focus.code if focus.parent_id else None, _values(counts, None), year, today)
     totals = MapRow("", "合计", None, everything)
     return MapFigures(
         focus=focus,

@@ -4,7 +4,7 @@
 泽林镇 — 新港村: 2 monitored cases (and one still identifying), 1 overdue warning, 2025 plan 300.00 paid
 200.00 (66.66%: rounded down); 长港村: 1 monitored case, a warning due today and an overdue one already
 closed (neither counts), no plan.
-杜山镇 — 杜山村: 3 monitored cases (and one eliminating), 2 overdue warnings, plan 100.00 paid 100.00;
+杜山镇 — 杜山村: 3 monitored cases and one eliminating (4 监测对象), 2 overdue warnings, plan 100.00 paid 100.00;
 杜山二村: nothing but 1 overdue warning.
 """
 
@@ -67,6 +67,7 @@ def world(cast, village, other_village):
             status=status,
             stage_since=D(2025, 3, 1),
             opened_on=D(2025, 3, 1),
+            announced_on=None if status == CaseStatus.IDENTIFYING else D(2025, 3, 20),
         )
 
     for area, statuses in (
@@ -127,7 +128,7 @@ def test_it_counts_each_indicator_per_township_and_per_village(world, county, to
     by_code = {row.code: row for row in result.rows}
     assert {code: figures_of(result, "monitored")[code] for code in (ZELIN, DUSHAN, "420704001")} == {
         ZELIN: (3, "3户"),
-        DUSHAN: (3, "3户"),
+        DUSHAN: (4, "4户"),  # the one in the elimination procedure is still a 监测对象
         "420704001": (0, "0户"),
     }
     assert figures_of(result, "overdue_warnings")[ZELIN] == (1, "1条")
@@ -138,13 +139,13 @@ def test_it_counts_each_indicator_per_township_and_per_village(world, county, to
     assert by_code[ZELIN].figures["disbursement"].detail == "已拨付 200.00 元 / 计划 300.00 元"
     totals = result.totals.figures
     assert (totals["monitored"].text, totals["overdue_warnings"].text, totals["disbursement"].text) == (
-        "6户",
+        "7户",
         "4条",
         "75.00%",
     )
     assert by_code[ZELIN].drill_url == f"/reports/map/?area={ZELIN}&indicator=monitored"
     # Each figure links to the list it counts.
-    assert by_code[ZELIN].figures["monitored"].url == f"/cases/?status=monitored&township={ZELIN}"
+    assert by_code[ZELIN].figures["monitored"].url == f"/cases/?monitored_on={TODAY}&township={ZELIN}"
     assert (
         by_code[ZELIN].figures["overdue_warnings"].url == f"/screening/warnings/?overdue=1&township={ZELIN}"
     )
@@ -152,7 +153,7 @@ def test_it_counts_each_indicator_per_township_and_per_village(world, county, to
         by_code[ZELIN].figures["disbursement"].url
         == f"/funds/progress/?year=2025&group=project&township={ZELIN}"
     )
-    assert totals["monitored"].url == "/cases/?status=monitored"
+    assert totals["monitored"].url == f"/cases/?monitored_on={TODAY}"
 
     villages = map_figures(officer, township, "monitored", TODAY)
     assert [(r.code, r.name) for r in villages.rows] == [(XINGANG, "新港村"), (CHANGGANG, "长港村")]
@@ -166,7 +167,7 @@ def test_it_counts_each_indicator_per_township_and_per_village(world, county, to
         f"/screening/warnings/?overdue=1&township={ZELIN}&village={XINGANG}"
     )
     others = map_figures(officer, other_township, "monitored", TODAY)
-    assert figures_of(others, "monitored") == {DUSHANCUN: (3, "3户"), DUSHAN2: (0, "0户")}
+    assert figures_of(others, "monitored") == {DUSHANCUN: (4, "4户"), DUSHAN2: (0, "0户")}
     assert figures_of(others, "overdue_warnings") == {DUSHANCUN: (2, "2条"), DUSHAN2: (1, "1条")}
     assert figures_of(others, "disbursement") == {
         DUSHANCUN: (Decimal("100.00"), "100.00%"),

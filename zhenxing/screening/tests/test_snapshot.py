@@ -33,3 +33,39 @@ def test_it_writes_the_engine_schema_with_the_join_key_of_every_hash(cast, villa
         assert row["key_hi"] == (hi - 2**64 if hi >= 2**63 else hi)
         assert row["key_lo"] == (lo - 2**64 if lo >= 2**63 else lo)
         assert (row["key_hi"], row["key_lo"]) == schema.hash_key(row["id_hash"])
+
+
+def test_postgresql_copy_writes_exactly_the_files_of_the_row_by_row_path(
+    cast, village, tmp_path, monkeypatch
+):
+    """On PostgreSQL the registry tables are read with COPY; they must be the very files the portable
+    row-by-row path writes (schema, values, order), hashes with no key and empty labour capacities included."""
+    from django.db import connection
+
+    from zhenxing.screening import snapshot
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's (on SQLite the row-by-row path is the only one)")
+    from zhenxing.registry.actions import record_income
+    from zhenxing.screening.tests.run_helpers import ordinary
+
+    household = lifted(cast, village)
+    ordinary(cast, village)
+    for year, wage in ((2024, "20000.00"), (2025, "18000.55")):
+        amounts = {"wage_income": wage, "business_income": "0", "property_income": "0"}
+        record_income(None, household, year, {**amounts, "transfer_income": "0", "production_costs": "0"})
+    Person.objects.filter(pk=Person.objects.order_by("pk").values("pk")[:1]).update(labour_capacity="")
+    Person.objects.filter(pk=Person.objects.order_by("-pk").values("pk")[:1]).update(id_hash="not-a-hash")
+
+    write_snapshot(tmp_path / "copy")
+    monkeypatch.setattr(snapshot, "_copies", lambda: False)
+    write_snapshot(tmp_path / "rows")
+
+    for table in ("households", "persons", "incomes"):
+        name = schema.file_name(table)
+        copied, streamed = pq.read_table(tmp_path / "copy" / name), pq.read_table(tmp_path / "rows" / name)
+        assert copied.num_rows > 0, table
+        assert copied.equals(streamed, check_metadata=True), table
+    persons = pq.read_table(tmp_path / "copy" / "persons.parquet").to_pylist()
+    assert [p["labour_capacity"] for p in persons].count(None) == 1
+    assert [(p["key_hi"], p["key_lo"]) for p in persons if p["id_hash"] == "not-a-hash"] == [(None, None)]

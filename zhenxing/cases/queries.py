@@ -215,6 +215,53 @@ def dated_filters(cases: QuerySet, params, today: datetime.date) -> QuerySet:
     return cases
 
 
+DATED_FILTERS = (
+    "monitored_on",
+    "eliminated_on",
+    "announced_from",
+    "announced_to",
+    "eliminated_from",
+    "eliminated_to",
+    "relapse",
+    "main_risk",
+    "measure",
+)
+
+
+def dated_filter_labels(params) -> list[tuple[str, str, str]]:
+    """(name, value, Chinese label) of each dashboard filter in force (those `dated_filters` applies), so the
+    list can say what it shows and keep them when another filter changes."""
+    from zhenxing.cases.models import MeasureCategory, RiskType
+
+    labels = {
+        "monitored_on": "{}的监测对象",
+        "eliminated_on": "{}风险已消除",
+        "announced_from": "纳入监测公告自{}",
+        "announced_to": "纳入监测公告至{}",
+        "eliminated_from": "风险消除公告自{}",
+        "eliminated_to": "风险消除公告至{}",
+    }
+    found = []
+    for name in DATED_FILTERS:
+        value = (params.get(name) or "").strip()
+        if not value:
+            continue
+        if name in labels:
+            if _day(params, name):
+                found.append((name, value, labels[name].format(value)))
+        elif name == "relapse" and value == "1":
+            found.append((name, value, "返贫（风险消除后再识别）"))
+        elif name == "main_risk" and value in RiskType.values:
+            found.append((name, value, f"主要风险：{RiskType(value).label}"))
+        elif name == "measure":
+            measures = {"any": "已落实帮扶措施", "none": "尚无已落实的帮扶措施"}
+            if value in measures:
+                found.append((name, value, measures[value]))
+            elif value in MeasureCategory.values:
+                found.append((name, value, f"已落实{MeasureCategory(value).label}措施"))
+    return found
+
+
 # --- the boards ------------------------------------------------------------------------------------
 
 

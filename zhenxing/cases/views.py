@@ -268,7 +268,9 @@ def case_list(request):
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     for case in page:
         case.overdue_days = queries.overdue_days(case, today)
-    return render(request, "cases/case_list.html", {"form": form, "page": page, "query": _query(request)})
+    context = {"form": form, "page": page, "query": _query(request)}
+    context["dated_filters"] = queries.dated_filter_labels(request.GET)
+    return render(request, "cases/case_list.html", context)
 
 
 CASE_COLUMNS = [

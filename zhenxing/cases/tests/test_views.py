@@ -778,3 +778,20 @@ def test_it_extends_the_deadline_and_assigns_a_cadre(client, cast, household):
     )
     assert refreshed(case).cadre == cast["township_officer"]
     assert "帮扶责任人：zelin" in page(cadre.get(url("case_detail", case)))
+
+
+def test_the_case_list_names_the_dashboards_filters_and_keeps_them_in_its_form(client, cast):
+    """A dashboard link's filters are not on the list's form: the list says what they are, and carries
+    them as hidden fields so that choosing another filter keeps them; a malformed one is not named."""
+    client.force_login(cast["district_officer"])
+    query = "monitored_on=2025-12-31&main_risk=illness&measure=none&announced_from=2025-02-30&relapse=0"
+
+    page = client.get(reverse("cases:case_list") + "?" + query).content.decode()
+
+    assert "来自统计看板：2025-12-31的监测对象；主要风险：因病；尚无已落实的帮扶措施。" in page
+    assert '<input type="hidden" name="monitored_on" value="2025-12-31">' in page
+    assert '<input type="hidden" name="main_risk" value="illness">' in page
+    assert '<input type="hidden" name="measure" value="none">' in page
+    assert 'name="announced_from"' not in page and 'name="relapse"' not in page
+    plain = client.get(reverse("cases:case_list")).content.decode()
+    assert "来自统计看板" not in plain and 'type="hidden" name="monitored_on"' not in plain

@@ -25,12 +25,18 @@ def scoped(queryset: QuerySet, user, area_field: str = "area") -> QuerySet:
         return queryset.none()
     if not area_field:
         return queryset.filter(code__startswith=user.area.code)
-    if user.area.parent_id is None:
-        # The county is the root of the tree: its users see every record, so filtering would only cost.
+    return under(queryset, user.area, area_field)
+
+
+def under(queryset: QuerySet, area: Area, area_field: str = "area") -> QuerySet:
+    """The rows of `queryset` placed in `area` or below it (no user check: `scoped` does that; reports and
+    boards narrow a scoped queryset to an area inside the scope with this)."""
+    if area.parent_id is None:
+        # The county is the root of the tree: every record is under it, so filtering would only cost.
         return queryset
-    # The literal ids of the areas in scope (a few dozen at most), not a join on the code prefix nor a
+    # The literal ids of the areas (a few hundred at most), not a join on the code prefix nor a
     # subquery: only then does PostgreSQL use each table's area index (bench/bench_registry_web.py).
-    ids = list(Area.objects.within(user.area).values_list("pk", flat=True))
+    ids = list(Area.objects.within(area).values_list("pk", flat=True))
     return queryset.filter(**{f"{area_field}__in": ids})
 
 

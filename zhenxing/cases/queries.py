@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from zhenxing.accounts.models import User
 from zhenxing.accounts.roles import Capability, Role
-from zhenxing.accounts.scope import scoped
+from zhenxing.accounts.scope import scoped, under
 from zhenxing.areas.models import CODE_LENGTH, Area, Level
 from zhenxing.cases.deadlines import days_overdue
 from zhenxing.cases.models import (
@@ -139,12 +139,18 @@ def eliminated_cases_on(day: datetime.date) -> QuerySet:
     )
 
 
+def is_today(day: datetime.date) -> bool:
+    """Whether the state on `day` is today's (no fact is dated later than today): then the cases' status
+    and the registry's current values tell it, without rebuilding it from dated facts."""
+    return day >= timezone.localdate()
+
+
 def monitored_on(cases: QuerySet, day: datetime.date) -> QuerySet:
     """The cases whose household was a 监测对象 on `day`: announced on or before it, not eliminated then.
 
     For today (no fact is dated later than today) this is the cases' own status — monitored, or in the
     elimination procedure — read through the (area, status) index; `reports/tests/test_dashboard_figures.py` checks that both agree."""
-    if day >= timezone.localdate():
+    if is_today(day):
         return cases.filter(status__in=MONITORING, announced_on__lte=day)
     return cases.filter(announced_on__lte=day).exclude(pk__in=eliminated_cases_on(day))
 
@@ -155,7 +161,7 @@ def eliminated_on(cases: QuerySet, day: datetime.date) -> QuerySet:
     relapsed = Case.objects.filter(
         household=OuterRef("household"), pk__gt=OuterRef("pk"), announced_on__lte=day
     )
-    if day >= timezone.localdate():  # today: the status, as in `monitored_on`
+    if is_today(day):  # today: the status, as in `monitored_on`
         return cases.filter(status=CaseStatus.ELIMINATED).exclude(Exists(relapsed))
     return cases.filter(pk__in=eliminated_cases_on(day)).exclude(Exists(relapsed))
 
@@ -320,12 +326,6 @@ def _area_param(area: Area) -> str:
     return "township" if area.level == Level.TOWNSHIP else "village"
 
 
-def _within(queryset: QuerySet, area: Area) -> QuerySet:
-    if area.parent_id is None:
-        return queryset
-    return queryset.filter(area_id__in=list(Area.objects.within(area).values_list("pk", flat=True)))
-
-
 def board_counts(user, today: datetime.date, area: Area | None = None) -> Board:
     """Open and overdue cases per row × step, identifications past their total time limit, and monitored
     households overdue for a visit; every count links to the case list filtered to those cases.
@@ -342,7 +342,7 @@ def board_counts(user, today: datetime.date, area: Area | None = None) -> Board:
         status=CaseStatus.IDENTIFYING, procedure=Procedure.IDENTIFICATION, total_due__lt=today
     ) & ~Q(stage=Step.ANNOUNCEMENT)  # the total time limit runs to county approval
     grouped = (
-        _within(scoped(Case.objects.filter(is_open=True).exclude(stage=Step.DONE), user), area)
+        under(scoped(Case.objects.filter(is_open=True).exclude(stage=Step.DONE), user), area)
         .values("area__code", "stage")
         .annotate(
             open=Count("pk"),
@@ -360,7 +360,7 @@ def board_counts(user, today: datetime.date, area: Area | None = None) -> Board:
         counts[2] += item["late_total"]
     visits: dict[str, int] = {}
     grouped_visits = (
-        _within(scoped(visit_overdue_cases(today), user), area)
+        under(scoped(visit_overdue_cases(today), user), area)
         .values("area__code")
         .annotate(n=Count("pk"))
         .order_by()

@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import Count, F, FloatField, Func, Max, Q, Sum
 from django.urls import reverse
 
-from zhenxing.accounts.scope import scoped
+from zhenxing.accounts.scope import scoped, under
 from zhenxing.areas.models import CODE_LENGTH, Area, Level
 from zhenxing.cases import queries as cases
 from zhenxing.cases.models import (
@@ -77,11 +77,7 @@ def url(name: str, **params) -> str:
 
 def within(queryset, frame: Frame, field: str = "area"):
     """The rows of the user's scope (`scoped`) under the frame's area."""
-    queryset = scoped(queryset, frame.user, field)
-    if frame.area.parent_id is None:
-        return queryset
-    ids = list(Area.objects.within(frame.area).values_list("pk", flat=True))
-    return queryset.filter(**{f"{field}__in": ids})
+    return under(scoped(queryset, frame.user, field), frame.area, field)
 
 
 def row_areas(frame: Frame, codes=()) -> list[Area]:
@@ -141,7 +137,7 @@ def monitoring(frame: Frame) -> dict:
     day, params = frame.as_of, frame.area_params
     all_cases = within(Case.objects.all(), frame)
     monitored = cases.monitored_on(all_cases, day)
-    if day >= frame.today:  # today's members are the households' own count (registry keeps it)
+    if cases.is_today(day):  # today's members are the households' own count (registry keeps it)
         counts = {"households": Count("pk"), "members": Sum("household__member_count")}
     else:  # one join with the dated memberships (a subquery per case costs seconds at district scale)
         member = "household__memberships"

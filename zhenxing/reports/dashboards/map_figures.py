@@ -23,7 +23,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from zhenxing.accounts.roles import Capability
-from zhenxing.accounts.scope import get_in_scope, require, scoped
+from zhenxing.accounts.scope import get_in_scope, require, scoped, under
 from zhenxing.areas.models import CHILD_LEVEL, CODE_LENGTH, Area, Level
 from zhenxing.cases.models import Case
 from zhenxing.cases.queries import monitored_on
@@ -142,32 +142,32 @@ def map_figures(user, focus: Area, indicator: str, today: datetime.date) -> MapF
     """The three figures for each child of `focus` (the village itself when `focus` is a village)."""
     level = CHILD_LEVEL[focus.level] if focus.level != Level.VILLAGE else Level.VILLAGE
     length = CODE_LENGTH[level]
-    within = Q(area__code__startswith=focus.code)
-    projects = Q(project__area__code__startswith=focus.code)
     year = today.year
+
+    def here(queryset, field="area"):  # in the user's scope and under the focus area
+        return under(scoped(queryset, user, field), focus, field)
+
     counts = {
         "monitored": _grouped(
-            monitored_on(scoped(Case.objects.filter(within), user), today),
+            monitored_on(here(Case.objects.all()), today),
             "area__code",
             length,
             n=Count("pk"),
         ),
         "overdue": _grouped(
-            scoped(Warning.objects.filter(within, due__lt=today).exclude(status=WarningStatus.CLOSED), user),
+            here(Warning.objects.filter(due__lt=today).exclude(status=WarningStatus.CLOSED)),
             "area__code",
             length,
             n=Count("pk"),
         ),
         "planned": _grouped(
-            scoped(PlanItem.objects.filter(projects, year=year), user, "project__area"),
+            here(PlanItem.objects.filter(year=year), "project__area"),
             "project__area__code",
             length,
             amount=Sum("amount"),
         ),
         "paid": _grouped(
-            scoped(
-                Disbursement.objects.filter(projects, year=year, paid_on__lte=today), user, "project__area"
-            ),
+            here(Disbursement.objects.filter(year=year, paid_on__lte=today), "project__area"),
             "project__area__code",
             length,
             amount=Sum("amount"),

@@ -110,7 +110,7 @@ class Tiles:
 
 def tiles() -> Tiles | None:
     """The configured tile layer, None when `ZX_MAP_TILE_URL` is empty; a malformed one fails loudly."""
-    url = getattr(settings, "ZX_MAP_TILE_URL", "")
+    url = settings.ZX_MAP_TILE_URL
     if not url:
         return None
     if not all(part in url for part in ("{z}", "{x}", "{y}")):

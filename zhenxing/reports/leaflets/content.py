@@ -65,7 +65,7 @@ def scrub(text: str) -> str:
 
 def portal_url() -> str:
     """The public portal's address (`ZX_PORTAL_URL`), or "" when not configured or not a web address."""
-    url = (getattr(settings, "ZX_PORTAL_URL", "") or "").strip()
+    url = (settings.ZX_PORTAL_URL or "").strip()
     return url if re.match(r"^https?://[^\s]+$", url) else ""
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from zhenxing.accounts.scope import under
 from zhenxing.areas.models import CODE_LENGTH, Area, Level
 from zhenxing.lib import personal
 from zhenxing.registry.models import HEAD, Membership
@@ -16,17 +17,7 @@ from zhenxing.registry.models import HEAD, Membership
 CHUNK_SIZE = 2000
 
 
-def within(queryset: QuerySet, area: Area, field: str = "area") -> QuerySet:
-    """The rows of `queryset` placed in `area` or below it.
-
-    Like `accounts.scope.scoped`, with the literal ids of the areas (a few hundred at most) so each
-    table's area index is used; the county is the whole district and needs no filter. The caller has
-    already checked that `area` lies inside the user's scope.
-    """
-    if area.parent_id is None:
-        return queryset
-    ids = list(Area.objects.within(area).values_list("pk", flat=True))
-    return queryset.filter(**{f"{field}__in": ids})
+within = under  # the rows placed in an area or below it (the caller checked the area's scope)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ The files and their columns are `screening/engine/schema.py`; this module is the
 knows them. Rows are streamed: each query is read with `QuerySet.iterator(chunk_size=BATCH_ROWS)`
 (a server-side cursor on PostgreSQL, `fetchmany` on SQLite) and written batch by batch with a
 `pyarrow.parquet.ParquetWriter`, so memory holds one batch, never a whole table. On PostgreSQL the three
-registry tables (the bulk of a snapshot) skip Python altogether: `COPY … TO STDOUT` into a CSV file that
-DuckDB reads back in Arrow batches (`_write_by_copy`; tested to give the very same files).
+registry tables of a whole snapshot (its bulk) skip Python altogether: `COPY … TO STDOUT` into a CSV
+file that DuckDB reads back in Arrow batches (`_write_by_copy`; tested to give the very same files). A
+run for a few households (a feed push) stays row by row: COPY's fixed cost is larger there.
 
 What goes in:
 - `households`: active households; `monitoring_status` as the registry keeps it; `open_identification`
@@ -97,9 +98,10 @@ def write_snapshot(directory: Path, *, household_ids: Sequence[int] | None = Non
         households = households.filter(pk__in=ids)
         members = members.filter(household_id__in=ids)
         incomes = incomes.filter(household_id__in=ids)
-    info.households = _write_households(directory, households)
-    info.persons = _write_persons(directory, members)
-    info.incomes = _write_incomes(directory, incomes)
+    copy = _copies() and not restricted  # COPY pays on whole tables; a few households are quicker row by row
+    info.households = _write_households(directory, households, copy)
+    info.persons = _write_persons(directory, members, copy)
+    info.incomes = _write_incomes(directory, incomes, copy)
     hashes = members.values("person__id_hash") if restricted else None
     for kind in schema.FEEDS:
         rows, unreadable = _write_feed(directory, kind, hashes)
@@ -113,7 +115,7 @@ def write_snapshot(directory: Path, *, household_ids: Sequence[int] | None = Non
 # --- registry ---------------------------------------------------------------------------------------------
 
 
-def _write_households(directory: Path, households) -> int:
+def _write_households(directory: Path, households, copy: bool) -> int:
     identifying = Case.objects.filter(household=OuterRef("pk"), is_open=True, status=CaseStatus.IDENTIFYING)
     rows = (
         households.annotate(open_identification=Exists(identifying))
@@ -132,7 +134,7 @@ def _write_households(directory: Path, households) -> int:
         }
 
     path = directory / schema.file_name("households")
-    if _copies():
+    if copy:
         return _write_by_copy(
             path,
             schema.HOUSEHOLDS,
@@ -149,7 +151,7 @@ def _write_households(directory: Path, households) -> int:
     return _write(path, schema.HOUSEHOLDS, rows, build, always=True)
 
 
-def _write_persons(directory: Path, members) -> int:
+def _write_persons(directory: Path, members, copy: bool) -> int:
     rows = members.order_by("person_id").values_list(
         "person_id", "household_id", "person__id_hash", "person__labour_capacity", "person__status"
     )
@@ -168,7 +170,7 @@ def _write_persons(directory: Path, members) -> int:
         }
 
     path = directory / schema.file_name("persons")
-    if _copies():
+    if copy:
         return _write_by_copy(
             path,
             schema.PERSONS,
@@ -187,7 +189,7 @@ def _write_persons(directory: Path, members) -> int:
     return _write(path, schema.PERSONS, rows, build, always=True)
 
 
-def _write_incomes(directory: Path, incomes) -> int:
+def _write_incomes(directory: Path, incomes, copy: bool) -> int:
     rows = incomes.order_by("household_id", "year").values_list(
         "household_id", "year", "net_income_per_capita"
     )
@@ -201,7 +203,7 @@ def _write_incomes(directory: Path, incomes) -> int:
         }
 
     path = directory / schema.file_name("incomes")
-    if _copies():
+    if copy:
         return _write_by_copy(
             path,
             schema.INCOMES,
@@ -329,7 +331,7 @@ _SQL_KEY = (
 
 
 def _copies() -> bool:
-    """The registry tables are read with PostgreSQL's COPY (see `_write_by_copy`) on PostgreSQL."""
+    """Whole registry tables are read with PostgreSQL's COPY (see `_write_by_copy`) on PostgreSQL."""
     return connection.vendor == "postgresql"
 
 

@@ -328,18 +328,28 @@ def seed_history() -> None:
     members' 外出务工 turned into 乡镇内务工 — so this year's migrant workers are fewer than last year's."""
     from django.db import connection
 
-    from zhenxing.registry.history import HOUSEHOLD_FIELDS, PERSON_FIELDS
+    from zhenxing.registry.history import HOUSEHOLD_FIELDS, LABOUR_CAPACITIES, MIGRANT_WORK, PERSON_FIELDS
 
     household = ", ".join(f"'{f}', h.{f}" for f in HOUSEHOLD_FIELDS)
     person = ", ".join(
         f"'{f}', {{employment}}" if f == "employment" else f"'{f}', p.{f}" for f in PERSON_FIELDS
     )
 
+    labour = "(" + ", ".join(f"'{c}'" for c in LABOUR_CAPACITIES) + ")"
+    migrant = "(" + ", ".join(f"'{w}'" for w in MIGRANT_WORK) + ")"
+
     def insert(kind: str, day: str, where: str, employment: str) -> str:
         members = person.format(employment=employment)
+        # The counts `history.derived` reads from the snapshot, computed from the same rows.
+        counted = (
+            "(SELECT {what} FROM registry_membership m JOIN registry_person p ON p.id = m.person_id "
+            f"WHERE m.household_id = h.id AND m.end_date IS NULL AND p.labour_capacity IN {labour})"
+        )
+        lifted = "CASE WHEN h.kind = 'lifted' AND h.is_active THEN {count} END"
         return f"""
         INSERT INTO registry_householdevent
-            (household_id, kind, effective_date, recorded_at, actor_id, source, reason, data, snapshot)
+            (household_id, kind, effective_date, recorded_at, actor_id, source, reason, data, snapshot,
+             area_code, lifted_labour, lifted_migrants)
         SELECT h.id, '{kind}', DATE '{day}', now(), NULL, 'import', '基准历史', '{{}}'::jsonb,
                jsonb_build_object(
                    'household', jsonb_build_object({household}, 'area_code', a.code),
@@ -347,12 +357,14 @@ def seed_history() -> None:
                                    'person', p.id, 'relation', m.relation, 'start_date', m.start_date::text,
                                    {members}) ORDER BY m.relation <> '户主', m.start_date, p.id)
                                FROM registry_membership m JOIN registry_person p ON p.id = m.person_id
-                               WHERE m.household_id = h.id AND m.end_date IS NULL))
+                               WHERE m.household_id = h.id AND m.end_date IS NULL)),
+               a.code,
+               {lifted.format(count=counted.format(what="COUNT(*)"))},
+               {lifted.format(count=counted.format(what=f"COUNT(*) FILTER (WHERE ({employment}) IN {migrant})"))}
         FROM registry_household h JOIN areas_area a ON a.id = h.area_id
         WHERE h.is_active {where}"""
 
     half_a_year_ago = (TODAY - datetime.timedelta(days=182)).isoformat()
-    migrant = "('省外务工', '省内县外务工', '县内务工')"
     with connection.cursor() as cursor:
         cursor.execute(insert("registered", "2021-01-01", "", "p.employment"))
         cursor.execute(

@@ -29,7 +29,7 @@ from zhenxing.audit.context import current_source
 from zhenxing.audit.models import Kind
 from zhenxing.lib import idnumbers, personal
 from zhenxing.registry import rules
-from zhenxing.registry.history import income_values, size_for_year, snapshot
+from zhenxing.registry.history import derived, income_values, size_for_year, snapshot
 from zhenxing.registry.models import (
     HEAD,
     Household,
@@ -50,6 +50,7 @@ def record_event(
     head = Membership.objects.filter(household=household, end_date__isnull=True, relation=HEAD).first()
     household.head_id = head.person_id if head else None
     household.save(update_fields=["member_count", "head", "updated_at"])
+    state = snapshot(household)
     event = HouseholdEvent.objects.create(
         household=household,
         kind=kind,
@@ -58,7 +59,8 @@ def record_event(
         source=current_source(),
         reason=reason,
         data=data,
-        snapshot=snapshot(household),
+        snapshot=state,
+        **derived(state),
     )
     audit.record(actor, f"household_{kind}", household, changes={**data, "effective_date": effective_date})
     return event

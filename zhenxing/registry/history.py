@@ -8,7 +8,7 @@ the changes were recorded).
 import datetime
 from dataclasses import dataclass, field
 
-from zhenxing.registry.models import Household, HouseholdEvent, IncomeYear, Membership, Person
+from zhenxing.registry.models import Household, HouseholdEvent, HouseholdKind, IncomeYear, Membership, Person
 
 HOUSEHOLD_FIELDS = ("number", "kind", "lifted_year", "lifted_attribute", "is_active")
 PERSON_FIELDS = (
@@ -34,6 +34,31 @@ INCOME_FIELDS = (
     "net_income",
     "net_income_per_capita",
 )
+
+
+# 脱贫劳动力: members of a 脱贫户 able to work; 外出务工: working outside their township (务工状况).
+LABOUR_CAPACITIES = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力")
+MIGRANT_WORK = ("省外务工", "省内县外务工", "县内务工")
+
+
+def derived(snapshot: dict) -> dict:
+    """The columns every `HouseholdEvent` keeps beside its snapshot, read from it, so that the dashboards
+    count a district's history without opening a million JSON documents (`registry.queries.lifted_labour_on`):
+
+    - `area_code`: the household's village then;
+    - `lifted_labour`: how many 脱贫劳动力 it had, when it was an active 脱贫户 then (else null);
+    - `lifted_migrants`: how many of them were in 外出务工 (else null).
+
+    Every writer of events passes these (`actions.record_event`, the importer); `registry/tests/test_history.py`
+    checks that they equal this function of the stored snapshot."""
+    household = snapshot.get("household", {})
+    lifted = household.get("kind") == HouseholdKind.LIFTED and household.get("is_active") is True
+    labour = [m for m in snapshot.get("members", []) if m.get("labour_capacity") in LABOUR_CAPACITIES]
+    return {
+        "area_code": household.get("area_code", ""),
+        "lifted_labour": len(labour) if lifted else None,
+        "lifted_migrants": sum(1 for m in labour if m.get("employment") in MIGRANT_WORK) if lifted else None,
+    }
 
 
 def build_snapshot(household: dict, area_code: str, members: list[dict]) -> dict:

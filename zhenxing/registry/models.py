@@ -247,13 +247,30 @@ class HouseholdEvent(models.Model):
     reason = models.CharField("原因", max_length=200, blank=True)
     data = models.JSONField("变动内容", default=dict)  # ids and values, never names or ID numbers
     snapshot = models.JSONField("变动后状态", default=dict)  # registry.history.snapshot() after the change
+    # Read from the snapshot when the event is written (`registry.history.derived`): the village then, and for
+    # an active 脱贫户 its 脱贫劳动力 and those in 外出务工 (null for other households).
+    area_code = models.CharField("所在村代码", max_length=15, blank=True, default="")
+    lifted_labour = models.PositiveSmallIntegerField("脱贫劳动力人数", null=True, blank=True)
+    lifted_migrants = models.PositiveSmallIntegerField("外出务工人数", null=True, blank=True)
 
     class Meta:
         verbose_name = "农户变动记录"
         ordering = ["household", "effective_date", "id"]
         indexes = [
-            # As-of reconstruction: the latest event of a household on or before a date.
-            models.Index(fields=["household", "effective_date", "id"], name="event_household_date_idx"),
+            # As-of reconstruction: the latest make-up event of a household on or before a date (income
+            # records are not make-up events: `history.state_on`).
+            models.Index(
+                fields=["household", "effective_date", "id"],
+                condition=~models.Q(kind="income_recorded"),
+                name="event_makeup_date_idx",
+            ),
+            # 就业 (`registry.queries.lifted_labour_on`): the 脱贫户's make-up events, with what it counts.
+            models.Index(
+                fields=["effective_date", "household"],
+                include=["id", "area_code", "lifted_labour", "lifted_migrants"],
+                condition=models.Q(lifted_labour__isnull=False) & ~models.Q(kind="income_recorded"),
+                name="event_lifted_labour_idx",
+            ),
         ]
 
     def __str__(self) -> str:

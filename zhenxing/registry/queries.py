@@ -9,7 +9,6 @@ import re
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -24,6 +23,7 @@ from zhenxing.registry.history import PERSON_FIELDS, HouseholdState
 from zhenxing.registry.models import (
     HEAD,
     Household,
+    HouseholdEvent,
     IncomeBand,
     IncomeYear,
     Membership,
@@ -206,7 +206,7 @@ def filter_households(queryset: QuerySet, f: HouseholdFilter) -> QuerySet:
         day = datetime.date.fromisoformat(f.migrant_on)
         sql, params = lifted_labour_on(day)
         queryset = queryset.filter(
-            pk__in=RawSQL(f"SELECT household_id FROM ({sql}) l WHERE l.migrant = 1", params)
+            pk__in=RawSQL(f"SELECT household_id FROM ({sql}) l WHERE l.migrants > 0", params)
         )
     if f.band and f.year:
         line = policy_for(f.year)["monitoring_line"]
@@ -269,54 +269,29 @@ def colour_q(colour: str, today: datetime.date) -> Q:
     }[colour]
 
 
-# 脱贫劳动力: members of a 脱贫户 able to work; 外出务工: working outside their township (务工状况).
-LABOUR_CAPACITIES = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力")
-MIGRANT_WORK = ("省外务工", "省内县外务工", "县内务工")
-
-
 def lifted_labour_on(day: datetime.date, area_code: str = "") -> tuple[str, list]:
-    """SQL (and its parameters) for one row per 脱贫劳动力 member on `day`, as the household history
-    (`registry.history`) tells it: columns `household_id`, `area_code` (the household's village then) and
-    `migrant` (1 when the member was in 外出务工 then, else 0). Optionally only under `area_code`.
+    """SQL (and its parameters) for one row per active 脱贫户 on `day`, as the household history
+    (`registry.history`) tells it: columns `household_id`, `area_code` (its village then), `labour` (its
+    脱贫劳动力 then) and `migrants` (how many of them were in 外出务工 then). Optionally only under `area_code`.
 
-    The state on `day` is the snapshot of the household's latest make-up event on or before it (the rule of
-    `history.state_on`), read in the database: the latest event by an anti-join on the
-    (household, effective_date, id) index, its members by the database's JSON functions.
+    The state on `day` is that of the household's latest make-up event on or before it (the rule of
+    `history.state_on`); each event keeps what it counts beside its snapshot (`history.derived`), so this reads
+    the 脱贫户's events from one index (`event_lifted_labour_idx`) and finds the latest by an anti-join on
+    (household, effective_date, id) — no JSON is opened. An event of a household that was not an active
+    脱贫户 then has no counts, so a household that became one (or stopped being one) later counts as it was.
     """
-    # Only the households that are 脱贫户 (the kind is fixed at registration: a household lifted out of
-    # poverty by 2020; a split from one is one too) are read — a fourteenth of the registry, not all of it.
-    latest = (
-        "SELECT e.household_id, e.snapshot FROM registry_householdevent e "
-        "JOIN registry_household lifted ON lifted.id = e.household_id AND lifted.kind = %s "
-        "WHERE e.kind <> %s AND e.effective_date <= %s AND NOT EXISTS ("
+    income = HouseholdEvent.Kind.INCOME_RECORDED.value
+    sql = (
+        "SELECT e.household_id AS household_id, e.area_code AS area_code, e.lifted_labour AS labour, "
+        "e.lifted_migrants AS migrants FROM registry_householdevent e "
+        "WHERE e.lifted_labour IS NOT NULL AND e.kind <> %s AND e.effective_date <= %s AND NOT EXISTS ("
         "SELECT 1 FROM registry_householdevent l WHERE l.household_id = e.household_id AND l.kind <> %s "
         "AND l.effective_date <= %s AND (l.effective_date > e.effective_date "
         "OR (l.effective_date = e.effective_date AND l.id > e.id)))"
     )
-    income = "income_recorded"
-    params: list = ["lifted", income, day, income, day]
-    marks = ", ".join(["%s"] * len(LABOUR_CAPACITIES))
-    migrant_marks = ", ".join(["%s"] * len(MIGRANT_WORK))
-    if connection.vendor == "postgresql":
-        hh = "s.snapshot->'household'"
-        area, kind, active = f"({hh}->>'area_code')", f"({hh}->>'kind')", f"({hh}->>'is_active') = 'true'"
-        labour, work = "(m.value->>'labour_capacity')", "(m.value->>'employment')"
-        members = "CROSS JOIN LATERAL jsonb_array_elements(s.snapshot->'members') m"
-    else:
-        area = "json_extract(s.snapshot, '$.household.area_code')"
-        kind = "json_extract(s.snapshot, '$.household.kind')"
-        active = "json_extract(s.snapshot, '$.household.is_active') = 1"
-        labour, work = "json_extract(m.value, '$.labour_capacity')", "json_extract(m.value, '$.employment')"
-        members = "CROSS JOIN json_each(s.snapshot, '$.members') m"
-    sql = (
-        f"SELECT s.household_id AS household_id, {area} AS area_code, "
-        f"CASE WHEN {work} IN ({migrant_marks}) THEN 1 ELSE 0 END AS migrant "
-        f"FROM ({latest}) s {members} "
-        f"WHERE {kind} = %s AND {active} AND {labour} IN ({marks})"
-    )
-    params = [*MIGRANT_WORK, *params, "lifted", *LABOUR_CAPACITIES]
+    params: list = [income, day, income, day]
     if area_code:
-        sql += f" AND {area} LIKE %s"
+        sql += " AND e.area_code LIKE %s"
         params.append(area_code + "%")
     return sql, params
 

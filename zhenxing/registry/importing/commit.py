@@ -36,7 +36,7 @@ from zhenxing.audit import actions as audit
 from zhenxing.audit.context import current_source
 from zhenxing.lib import idnumbers, personal
 from zhenxing.registry.actions import phone_fields, record_event
-from zhenxing.registry.history import HOUSEHOLD_FIELDS, PERSON_FIELDS, build_snapshot, income_values
+from zhenxing.registry.history import HOUSEHOLD_FIELDS, PERSON_FIELDS, build_snapshot, derived, income_values
 from zhenxing.registry.importing import bulk
 from zhenxing.registry.importing.common import (
     BATCH_SIZE,
@@ -431,7 +431,10 @@ def _write_batch(actor_id, actor, batch, new_rows, reused, area_codes, source, d
                 "source": source,
                 "reason": reason,
                 "data": data,
-                "snapshot": build_snapshot({f: row[f] for f in HOUSEHOLD_FIELDS}, area_code, members),
+                "snapshot": (
+                    state := build_snapshot({f: row[f] for f in HOUSEHOLD_FIELDS}, area_code, members)
+                ),
+                **derived(state),
             }
         )
         audits.append(
@@ -654,6 +657,7 @@ def _create_incomes(actor, incomes: list[PlannedIncome], today, reason, progress
                     reason=reason,
                     data=data,
                     snapshot=snapshots[row.household_id],
+                    **derived(snapshots[row.household_id]),
                 )
             )
             audits.append(

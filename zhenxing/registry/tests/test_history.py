@@ -4,8 +4,8 @@ import pytest
 
 from zhenxing.lib import idnumbers
 from zhenxing.registry import actions
-from zhenxing.registry.history import state_on
-from zhenxing.registry.models import HEAD, Person
+from zhenxing.registry.history import derived, state_on
+from zhenxing.registry.models import HEAD, HouseholdEvent, Person
 from zhenxing.registry.tests.change_helpers import D, person, register, second_village
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +170,118 @@ def test_it_accepts_a_backdated_death_after_an_income_record_and_shows_it_as_of_
     assert [m.relation for m in today_state.members] == ["户主"]
     before = state_on(household, death_day - dt.timedelta(days=1))
     assert sorted(m.relation for m in before.members) == ["之父", "户主"]
+
+
+# —— the counts each event keeps beside its snapshot (`history.derived`) ——————————————————————————————————
+
+
+def lifted_household(cadre, village, number="H100"):
+    return register(
+        cadre,
+        village,
+        number,
+        [
+            person(11, "王大", HEAD, employment="省外务工"),
+            person(12, "刘二", "配偶", female=True, employment="乡镇内务工"),
+            person(13, "王老", "之父", born=D(1940, 1, 1), labour_capacity="丧失劳动力"),
+        ],
+        kind="lifted",
+        lifted_year=2016,
+    )
+
+
+def test_every_event_keeps_the_village_and_the_labour_counts_of_its_snapshot(cast, village, township):
+    cadre, admin = cast["village_cadre"], cast["district_admin"]
+    household = lifted_household(cadre, village)
+    ordinary = register(cadre, village, "H101", [person(21, "赵甲", HEAD, employment="省外务工")])
+    wife = Person.objects.get(name="刘二")
+    actions.edit_person(cadre, household, wife, {"employment": "县内务工"}, D(2024, 3, 1))
+    actions.add_member(
+        cadre,
+        household,
+        person(14, "王小", "之子", born=D(2024, 4, 1), labour_capacity="无劳动力"),
+        "birth",
+        D(2024, 4, 1),
+    )
+    actions.move_household(cadre, household, second_village(township), D(2024, 5, 1))
+    actions.edit_household(
+        admin, household, kind="ordinary", lifted_year=None, lifted_attribute="", effective_date=D(2024, 6, 1)
+    )
+    amounts = {
+        "wage_income": "20000", "business_income": "0", "property_income": "0",
+        "transfer_income": "0", "production_costs": "0",
+    }  # fmt: skip
+    actions.record_income(admin, ordinary, 2024, amounts)
+
+    rows = list(
+        HouseholdEvent.objects.filter(household=household)
+        .order_by("effective_date", "id")
+        .values_list("kind", "area_code", "lifted_labour", "lifted_migrants")
+    )
+    assert rows == [
+        ("registered", "420704100201", 2, 1),  # 王大 省外务工, 刘二 乡镇内务工; 王老 丧失劳动力
+        ("member_edited", "420704100201", 2, 2),  # 刘二 now 县内务工
+        ("member_added", "420704100201", 2, 2),  # a baby is no labour
+        ("moved", "420704100202", 2, 2),
+        ("edited", "420704100202", None, None),  # no longer a 脱贫户
+    ]
+    assert list(
+        HouseholdEvent.objects.filter(household=ordinary).values_list("kind", "area_code", "lifted_labour")
+    ) == [("registered", "420704100201", None), ("income_recorded", "420704100201", None)]
+    for event in HouseholdEvent.objects.all():
+        kept = {f: getattr(event, f) for f in ("area_code", "lifted_labour", "lifted_migrants")}
+        assert kept == derived(event.snapshot)
+
+
+def test_the_migration_reads_the_counts_of_existing_events_from_their_snapshots(cast, village):
+    from importlib import import_module
+
+    from django.db import connection
+
+    fill_derived = import_module("zhenxing.registry.migrations.0003_event_derived_columns").fill_derived
+    lifted_household(cast["village_cadre"], village)
+    register(cast["village_cadre"], village, "H101", [person(21, "赵甲", HEAD)])
+    expected = sorted(
+        HouseholdEvent.objects.values_list("id", "area_code", "lifted_labour", "lifted_migrants")
+    )
+    HouseholdEvent.objects.update(area_code="", lifted_labour=None, lifted_migrants=None)
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+    fill_derived(None, editor)
+    assert (
+        sorted(HouseholdEvent.objects.values_list("id", "area_code", "lifted_labour", "lifted_migrants"))
+        == expected
+    )
+    assert [row[2] for row in expected] == [2, None]
+
+
+def test_migrant_work_on_a_day_counts_the_household_as_it_was_then(cast, village):
+    """Regression: a 脱贫户 later edited to 一般农户 still counts on the days it was one (the count used to
+    read the household's kind of today)."""
+    from django.db import connection
+
+    from zhenxing.registry.queries import lifted_labour_on
+
+    household = lifted_household(cast["village_cadre"], village)
+    actions.edit_household(
+        cast["district_admin"],
+        household,
+        kind="ordinary",
+        lifted_year=None,
+        lifted_attribute="",
+        effective_date=D(2024, 6, 1),
+    )
+
+    def rows(day):
+        sql, params = lifted_labour_on(day)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT household_id, area_code, labour, migrants FROM ({sql}) l", params)
+            return cursor.fetchall()
+
+    assert rows(D(2023, 12, 31)) == []
+    assert rows(D(2024, 5, 31)) == [(household.pk, "420704100201", 2, 1)]
+    assert rows(D(2024, 6, 1)) == []

@@ -556,7 +556,7 @@ def year_before(day: datetime.date) -> datetime.date:
 def _labour_counts(frame: Frame, day: datetime.date) -> dict[str, dict[str, int]]:
     sql, params = registry.lifted_labour_on(day, "" if frame.area.level == Level.COUNTY else frame.area.code)
     query = (
-        "SELECT area_code, COUNT(*), SUM(migrant), COUNT(DISTINCT CASE WHEN migrant = 1 THEN household_id END) "
+        "SELECT area_code, SUM(labour), SUM(migrants), SUM(CASE WHEN migrants > 0 THEN 1 ELSE 0 END) "
         f"FROM ({sql}) l GROUP BY area_code"
     )
     with connection.cursor() as cursor:

@@ -1186,6 +1186,9 @@ def _visit(actor, case: Case, data: VisitData) -> Visit:
     )
     if photos:
         visit.photos.set(photos)
+    if case.last_visited_on is None or visit.visited_on > case.last_visited_on:
+        case.last_visited_on = visit.visited_on
+        case.save(update_fields=["last_visited_on", "updated_at"])
     return visit
 
 

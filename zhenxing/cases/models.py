@@ -185,6 +185,9 @@ class Case(models.Model):
     eliminated_on = models.DateField("风险消除日期", null=True, blank=True)
     closed_on = models.DateField("办结日期", null=True, blank=True)
     closed_reason = models.CharField("办结说明", max_length=300, blank=True)
+    # The latest visit's date (`Visit.visited_on`), kept by `actions._visit`: the overdue-visit counts of the
+    # boards, to-do lists and dashboards read it instead of the visits of every monitored case.
+    last_visited_on = models.DateField("最近走访日期", null=True, blank=True)
     green_channel = models.BooleanField("绿色通道", default=False)
     green_channel_reason = models.CharField("绿色通道原因", max_length=200, blank=True)
     cadre = models.ForeignKey(

@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import Coalesce, FirstValue, Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +36,6 @@ from zhenxing.cases.models import (
     Procedure,
     Step,
     StepRecord,
-    Visit,
 )
 from zhenxing.policy.resolve import policy_for
 
@@ -100,9 +99,10 @@ def visit_overdue_cases(today: datetime.date) -> QuerySet[Case]:
     """
     interval = policy_for(today.year)["visit_interval_days"]
     cutoff = today - datetime.timedelta(days=interval)
-    latest = Visit.objects.filter(case=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
     began = Coalesce("announced_on", "identified_on", "opened_on", output_field=DateField())
-    reference = Greatest(Coalesce(Subquery(latest), began, output_field=DateField()), began)
+    # `last_visited_on` is the latest visit's date (kept when a visit is recorded), so this is one pass over
+    # the monitored cases, not a look-up of each one's visits.
+    reference = Greatest(Coalesce("last_visited_on", began, output_field=DateField()), began)
     return (
         Case.objects.filter(status__in=MONITORING)
         .annotate(visit_reference=reference)
@@ -150,9 +150,16 @@ def monitored_on(cases: QuerySet, day: datetime.date) -> QuerySet:
 
     For today (no fact is dated later than today) this is the cases' own status — monitored, or in the
     elimination procedure — read through the (area, status) index; `reports/tests/test_dashboard_figures.py` checks that both agree."""
+    return cases.filter(monitored_q(day))
+
+
+def monitored_q(day: datetime.date, prefix: str = "") -> Q:
+    """`monitored_on` as a condition, on the cases or (with `prefix`, e.g. "case__") on rows that belong to a
+    case — so that counting measures of the monitored cases joins the case instead of testing each measure
+    against the list of monitored cases."""
     if is_today(day):
-        return cases.filter(status__in=MONITORING, announced_on__lte=day)
-    return cases.filter(announced_on__lte=day).exclude(pk__in=eliminated_cases_on(day))
+        return Q(**{f"{prefix}status__in": MONITORING, f"{prefix}announced_on__lte": day})
+    return Q(**{f"{prefix}announced_on__lte": day}) & ~Q(**{f"{prefix}pk__in": eliminated_cases_on(day)})
 
 
 def eliminated_on(cases: QuerySet, day: datetime.date) -> QuerySet:

@@ -247,6 +247,32 @@ def test_it_counts_a_visit_as_on_time_within_the_interval(cast, world):
     assert summary(queries.board_counts(cast["village_cadre"], D(2025, 5, 10)).rows[0])["visits_overdue"] == 2
 
 
+def test_the_latest_visit_is_kept_on_the_case_and_an_earlier_dated_visit_does_not_lower_it(cast, world):
+    cadre = cast["village_cadre"]
+    actions.record_visit(cadre, world.R, helpers.secure_visit(D(2025, 4, 9)))
+    actions.record_visit(cadre, world.R, helpers.secure_visit(D(2025, 4, 2)))  # entered late
+    world.R.refresh_from_db()
+    assert world.R.last_visited_on == D(2025, 4, 9)
+    assert summary(queries.board_counts(cadre, TODAY).rows[0])["visits_overdue"] == 1
+
+
+def test_the_migration_fills_the_latest_visit_from_the_visits(cast, world):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from zhenxing.cases.models import Case
+
+    fill = import_module("zhenxing.cases.migrations.0002_case_last_visited_on").fill_last_visit
+    actions.record_visit(cast["village_cadre"], world.R, helpers.secure_visit(D(2025, 4, 9)))
+    actions.record_visit(cast["village_cadre"], world.R, helpers.secure_visit(D(2025, 4, 2)))
+    kept = dict(Case.objects.exclude(last_visited_on=None).values_list("pk", "last_visited_on"))
+    assert kept == {world.R.pk: D(2025, 4, 9), world.S.pk: D(2025, 4, 20)}
+    Case.objects.update(last_visited_on=None)
+    fill(apps, None)
+    assert dict(Case.objects.exclude(last_visited_on=None).values_list("pk", "last_visited_on")) == kept
+
+
 def test_it_counts_the_board_in_a_fixed_number_of_queries(cast, world, django_assert_num_queries):
     """Steps grouped by village, the year's visit interval, overdue visits grouped by village, the rows."""
     officer = cast["district_officer"]

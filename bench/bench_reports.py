@@ -115,6 +115,8 @@ def _day(rng: random.Random, start: datetime.date, end: datetime.date) -> dateti
 
 
 def seed_cases(args, admin, households, rng) -> None:
+    from django.db import connection
+
     from zhenxing.cases.models import (
         Case,
         CaseEvent,
@@ -221,6 +223,12 @@ def seed_cases(args, admin, households, rng) -> None:
             previous_case_id=ids[c.number],
         )
     Case.objects.bulk_create(cases[-len(relapses) :], batch_size=BULK)
+    with connection.cursor() as cursor:  # bulk_create skips `Case.save`, which copies the member count
+        cursor.execute(
+            "UPDATE cases_case c SET household_members = h.member_count FROM registry_household h "
+            "WHERE h.id = c.household_id AND c.number LIKE %s",
+            ["BJ%"],
+        )
     ids = dict(Case.objects.filter(number__startswith="BJ").values_list("number", "id"))
     events = []
     for c in cases:

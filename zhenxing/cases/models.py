@@ -185,6 +185,11 @@ class Case(models.Model):
     eliminated_on = models.DateField("风险消除日期", null=True, blank=True)
     closed_on = models.DateField("办结日期", null=True, blank=True)
     closed_reason = models.CharField("办结说明", max_length=300, blank=True)
+    # The household's current member count (`Household.member_count`), kept equal to it by
+    # `receivers.keep_household_members` (every change of a household's members goes through
+    # `registry.actions.record_event`, which sends `household_changed`) and set when the case is created: the
+    # dashboards sum 监测人口 over the cases without joining a million households.
+    household_members = models.PositiveSmallIntegerField("家庭人口数（当前）", null=True, blank=True)
     # The latest visit's date (`Visit.visited_on`), kept by `actions._visit`: the overdue-visit counts of the
     # boards, to-do lists and dashboards read it instead of the visits of every monitored case.
     last_visited_on = models.DateField("最近走访日期", null=True, blank=True)
@@ -227,6 +232,13 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args, **kwargs):
+        if self.household_members is None and self.household_id is not None:
+            self.household_members = Household.objects.values_list("member_count", flat=True).get(
+                pk=self.household_id
+            )
+        super().save(*args, **kwargs)
 
     @property
     def procedure_pending(self) -> bool:

@@ -40,6 +40,7 @@ from zhenxing.registry.models import (
     Person,
     PersonStatus,
 )
+from zhenxing.registry.signals import household_changed
 
 
 def record_event(
@@ -50,6 +51,7 @@ def record_event(
     head = Membership.objects.filter(household=household, end_date__isnull=True, relation=HEAD).first()
     household.head_id = head.person_id if head else None
     household.save(update_fields=["member_count", "head", "updated_at"])
+    household_changed.send(sender=Household, household=household)
     state = snapshot(household)
     event = HouseholdEvent.objects.create(
         household=household,

@@ -156,6 +156,14 @@ class Membership(models.Model):
         indexes = [
             # Current members of a household, and members as of a date.
             models.Index(fields=["household", "end_date"], name="membership_household_idx"),
+            # What changed after a date (the dashboards' members on an earlier day): who joined and is still
+            # in, and who left.
+            models.Index(
+                fields=["start_date"], condition=models.Q(end_date__isnull=True), name="membership_start_idx"
+            ),
+            models.Index(
+                fields=["end_date"], condition=models.Q(end_date__isnull=False), name="membership_end_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -36,7 +36,7 @@ from zhenxing.funds import checks
 from zhenxing.funds.models import Category, FundSource, PlanItem, Progress, Project, ProjectStatus
 from zhenxing.policy.resolve import policy_for
 from zhenxing.registry import queries as registry
-from zhenxing.registry.models import Household, HouseholdKind, IncomeBand, IncomeYear
+from zhenxing.registry.models import Household, HouseholdKind, IncomeBand, IncomeYear, Membership
 from zhenxing.screening.models import FeedKind, Warning
 from zhenxing.screening.views.warnings import INCOME_LABEL, INCOME_SOURCE, overdue_on
 
@@ -137,22 +137,27 @@ def monitoring(frame: Frame) -> dict:
     day, params = frame.as_of, frame.area_params
     all_cases = within(Case.objects.all(), frame)
     monitored = cases.monitored_on(all_cases, day)
-    if cases.is_today(day):  # today's members are the households' own count (registry keeps it)
-        counts = {"households": Count("pk"), "members": Sum("household__member_count")}
-    else:  # one join with the dated memberships (a subquery per case costs seconds at district scale)
-        member = "household__memberships"
-        member_then = Q(**{f"{member}__start_date__lte": day}) & (
-            Q(**{f"{member}__end_date__isnull": True}) | Q(**{f"{member}__end_date__gt": day})
-        )
-        counts = {"households": Count("pk", distinct=True), "members": Count(member, filter=member_then)}
-    grouped = monitored.values("area__code", "monitoring_type").annotate(**counts).order_by()
+    # One row per (village, type, main risk): households and today's members (each case keeps its household's
+    # count of current members: `Case.household_members`), and for an earlier day the members who joined since (to take
+    # off) or left since (to add back) — `_members_changed_since`, read from the few changed memberships.
+    grouped = list(
+        monitored.values("area__code", "monitoring_type", "main_risk")
+        .annotate(households=Count("pk"), members=Sum("household_members"))
+        .order_by()
+    )
+    if not cases.is_today(day):
+        grouped += _members_changed_since(monitored, day)
+    risks: dict[str, int] = {}
     by_type: dict[str, dict[str, int]] = {t: {"households": 0, "members": 0} for t in MonitoringType.values}
     rows_items = []
     for item in grouped:
+        households = item.get("households", 0)
         counts = by_type.setdefault(item["monitoring_type"], {"households": 0, "members": 0})
-        counts["households"] += item["households"]
+        counts["households"] += households
         counts["members"] += item["members"] or 0
-        rows_items.append({**item, f"t_{item['monitoring_type']}": item["households"]})
+        if households:
+            risks[item["main_risk"]] = risks.get(item["main_risk"], 0) + households
+        rows_items.append({**item, "households": households, f"t_{item['monitoring_type']}": households})
     type_keys = [f"t_{t}" for t in MonitoringType.values]
     per_row = _by_row(rows_items, frame, "area__code", "households", "members", *type_keys)
     eliminated_rows = _by_row(
@@ -167,7 +172,6 @@ def monitoring(frame: Frame) -> dict:
     eliminated = sum(r["n"] for r in eliminated_rows.values())
     monitored_url = url("cases:case_list", monitored_on=on, **params)
     eliminated_url = url("cases:case_list", eliminated_on=on, **params)
-    risks = dict(monitored.values_list("main_risk").annotate(n=Count("pk")).order_by())
     rows = []
     for area in row_areas(frame, set(per_row) | set(eliminated_rows)):
         r = per_row.get(area.code, {})
@@ -220,6 +224,27 @@ def monitoring(frame: Frame) -> dict:
         "months": _months(all_cases, frame),
         "rows": rows,
     }
+
+
+def _members_changed_since(monitored, day: datetime.date) -> list[dict]:
+    """Per (village, type) of the cases monitored on `day`: minus the members who joined their household after
+    `day` and are still in it, plus those who were in it on `day` and left after — so that, added to today's
+    member counts, the members on `day` (memberships with start ≤ day < end). Driven from the memberships
+    that changed after `day` (`membership_start_idx`, `membership_end_idx`): a few at district scale, where
+    joining every monitored household's memberships took most of a second."""
+    changed = Membership.objects.filter(
+        Q(start_date__gt=day, end_date__isnull=True) | Q(end_date__gt=day, start_date__lte=day)
+    ).values("household_id")
+    member = "household__memberships"
+    joined = Q(**{f"{member}__start_date__gt": day, f"{member}__end_date__isnull": True})
+    left = Q(**{f"{member}__end_date__gt": day, f"{member}__start_date__lte": day})
+    return [
+        {**item, "members": item["left"] - item["joined"]}
+        for item in monitored.filter(household_id__in=changed)
+        .values("area__code", "monitoring_type", "main_risk")
+        .annotate(joined=Count(member, filter=joined), left=Count(member, filter=left))
+        .order_by()
+    ]
 
 
 def households(frame: Frame) -> dict:

@@ -17,7 +17,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Count, F, FloatField, Func, Max, Q, Sum
+from django.db.models import Case as DbCase
+from django.db.models import Count, F, FloatField, Func, IntegerField, Max, Q, Sum, Value, When
 from django.urls import reverse
 
 from zhenxing.accounts.scope import scoped, under
@@ -499,24 +500,7 @@ def work(frame: Frame) -> dict:
     day, params = frame.as_of, frame.area_params
     on = day.isoformat()
     monitored = cases.monitored_on(within(Case.objects.all(), frame), day)
-    # By category, grouped from the measures side: one pass over the carried-out measures joined with their
-    # case, which must be monitored on D (an EXISTS per case and category costs seconds at district scale).
-    carried_out = within(Measure.objects.all(), frame, "case__area").filter(
-        cases.monitored_q(day, "case__"), status__in=CARRIED_OUT, start_date__lte=day
-    )
-    grouped = list(monitored.values("area__code").annotate(households=Count("pk")).order_by())
-    grouped += (
-        monitored.filter(cases.measure_carried_out(day))
-        .values("area__code")
-        .annotate(covered=Count("pk"))
-        .order_by()
-    )
-    grouped += [
-        {"area__code": item["area__code"], item["category"]: item["n"]}
-        for item in carried_out.values("category", area__code=F("case__area__code"))
-        .annotate(n=Count("case", distinct=True))
-        .order_by()
-    ]
+    grouped = _coverage(monitored, day)
     categories = MeasureCategory.values
     per_row = _by_row(grouped, frame, "area__code", "households", "covered", *categories)
     total = {name: sum(r[name] for r in per_row.values()) for name in ("households", "covered", *categories)}
@@ -566,6 +550,47 @@ def work(frame: Frame) -> dict:
             for area in row_areas(frame, per_row)
         ],
     }
+
+
+def _coverage(monitored, day: datetime.date) -> list[dict]:
+    """Per village: the monitored cases (`households`), those with any measure in progress or done that started
+    by `day` (`covered`), and per category those with such a measure of it — one query: the monitored cases
+    left-joined with their carried-out measures reduced to one row per case (a 0/1 column per category), so
+    each count is a plain sum (counting distinct cases per category and village sorted 140,000 rows, and the
+    three figures took three passes over the cases at district scale)."""
+    categories = MeasureCategory.values
+    flags = {
+        f"c{i}": Max(DbCase(When(category=c, then=Value(1)), default=Value(0), output_field=IntegerField()))
+        for i, c in enumerate(categories)
+    }
+    per_case = (
+        Measure.objects.filter(status__in=CARRIED_OUT, start_date__lte=day)
+        .values("case_id")
+        .annotate(**flags)
+        .order_by()
+    )
+    cases_sql, cases_params = (
+        monitored.values(cid=F("pk"), aid=F("area_id")).order_by().query.sql_with_params()
+    )
+    measures_sql, measures_params = per_case.query.sql_with_params()
+    sums = ", ".join(f"SUM(m.c{i})" for i in range(len(categories)))
+    query = (
+        f"SELECT a.code, COUNT(*), COUNT(m.case_id), {sums} FROM ({cases_sql}) c "
+        f"JOIN {Area._meta.db_table} a ON a.id = c.aid "
+        f"LEFT JOIN ({measures_sql}) m ON m.case_id = c.cid GROUP BY a.code"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*cases_params, *measures_params])
+        rows = cursor.fetchall()
+    return [
+        {
+            "area__code": code,
+            "households": households,
+            "covered": covered,
+            **{c: n or 0 for c, n in zip(categories, per_category, strict=True)},
+        }
+        for code, households, covered, *per_category in rows
+    ]
 
 
 # —— 就业: 脱贫劳动力 in 外出务工, this year (D) against last year (D one year earlier) ——————————————————————

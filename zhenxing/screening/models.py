@@ -58,7 +58,7 @@ class FeedRow(models.Model):
     upload = models.ForeignKey(FeedUpload, on_delete=models.PROTECT, related_name="rows")
     kind = models.CharField("数据类别", max_length=20, choices=FeedKind.choices)
     row_number = models.PositiveIntegerField("行号")
-    id_hash = models.CharField("公民身份号码查找哈希", max_length=64, db_index=True)
+    id_hash = models.CharField("公民身份号码查找哈希", max_length=64)
     id_masked = models.CharField("公民身份号码（脱敏）", max_length=20)
     name = models.CharField("姓名", max_length=40, blank=True)
     # Matched when stored: the person with this ID number and their active household (None = unmatched).
@@ -72,7 +72,12 @@ class FeedRow(models.Model):
     class Meta:
         verbose_name = "部门数据行"
         ordering = ["upload", "row_number"]
-        indexes = [models.Index(fields=["kind", "id"], name="feed_row_kind_idx")]
+        indexes = [
+            models.Index(fields=["kind", "id"], name="feed_row_kind_idx"),
+            # A run for a few households reads their members' rows of each kind (`screening.snapshot`): both
+            # conditions in one index, so SQLite takes it even without statistics.
+            models.Index(fields=["id_hash", "kind"], name="feed_row_hash_kind_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.upload_id}#{self.row_number}"

@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from zhenxing.cases.models import Case, CaseStatus
 from zhenxing.registry.models import Household, IncomeYear, Membership, PersonStatus
@@ -220,10 +220,9 @@ def _write_incomes(directory: Path, incomes, copy: bool) -> int:
 def _write_feed(directory: Path, kind: str, hashes) -> tuple[int, int]:
     """(rows written, unreadable values) of one feed kind; no file when it has no rows."""
     target = schema.FEEDS[kind]
-    rows = FeedRow.objects.filter(kind=kind)
-    if hashes is not None:
-        rows = rows.filter(id_hash__in=hashes)
-    rows = rows.order_by("pk").values_list("pk", "upload_id", "id_hash", "data")
+    rows = _feed_rows(kind, hashes)
+    if hashes is not None:  # a few households' rows: sorted here (see `_feed_rows`)
+        rows = sorted(rows)
     columns = [f for f in target if f.name not in FIXED_FEED_COLUMNS]
     unreadable = [0]
 
@@ -250,6 +249,17 @@ def _write_feed(directory: Path, kind: str, hashes) -> tuple[int, int]:
         written = _merge_reuploads(raw, path, target)
     raw.unlink(missing_ok=True)
     return written, unreadable[0]
+
+
+def _feed_rows(kind: str, hashes):
+    """(pk, upload, id_hash, data) of the stored rows of `kind`, in pk order — or, with `hashes` (a small
+    run's members), only theirs and unordered: with an ORDER BY pk, SQLite without statistics walked the
+    (kind, id) index — every stored row of the kind, for each run — instead of looking the hashes up in
+    (id_hash, kind)."""
+    rows = FeedRow.objects.filter(kind=kind)
+    if hashes is None:
+        return rows.order_by("pk").values_list("pk", "upload_id", "id_hash", "data")
+    return rows.filter(id_hash__in=hashes).order_by().values_list("pk", "upload_id", "id_hash", "data")
 
 
 def _without_upload(arrays: dict[str, pa.Array]) -> dict[str, pa.Array]:
@@ -381,14 +391,15 @@ def _batches(rows: Iterable[tuple]) -> Iterator[list[tuple]]:
 
 
 def _write(path: Path, target: pa.Schema, queryset, build, *, always: bool = False) -> int:
-    """Stream `queryset` into a Parquet file batch by batch; returns the rows written.
+    """Stream `queryset` (or a list of its rows) into a Parquet file batch by batch; returns the rows written.
 
     `always`: write the file (empty) even without rows; otherwise no rows means no file.
     """
     written = 0
     writer: pq.ParquetWriter | None = None
     try:
-        for batch in _batches(queryset.iterator(chunk_size=BATCH_ROWS)):
+        rows = queryset.iterator(chunk_size=BATCH_ROWS) if isinstance(queryset, QuerySet) else queryset
+        for batch in _batches(rows):
             if writer is None:
                 writer = pq.ParquetWriter(path, target)
             writer.write_table(pa.Table.from_pydict(build(batch), schema=target))

@@ -69,3 +69,26 @@ def test_postgresql_copy_writes_exactly_the_files_of_the_row_by_row_path(
     persons = pq.read_table(tmp_path / "copy" / "persons.parquet").to_pylist()
     assert [p["labour_capacity"] for p in persons].count(None) == 1
     assert [(p["key_hi"], p["key_lo"]) for p in persons if p["id_hash"] == "not-a-hash"] == [(None, None)]
+
+
+def test_a_small_runs_feed_rows_are_found_by_their_id_hash_without_planner_statistics(db):
+    """Regression: without statistics (no ANALYZE after a feed commit) SQLite read a feed push's rows through
+    the (kind, id) index — every stored row of the kind for each run. The (id_hash, kind) index serves both
+    conditions of the restricted snapshot's feed query (`snapshot._feed_rows`, unordered: an ORDER BY pk made
+    SQLite prefer the (kind, id) index again)."""
+    from django.db import connection
+
+    from zhenxing.registry.models import Membership
+    from zhenxing.screening.snapshot import _feed_rows
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL plans from the statistics autovacuum keeps")
+
+    members = Membership.objects.filter(end_date__isnull=True, household_id__in=[1, 2])  # as write_snapshot
+    hashes = members.values("person__id_hash")
+    rows = _feed_rows("medical", hashes)
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "USING INDEX feed_row_hash_kind_idx (id_hash=? AND kind=?)" in plan, plan

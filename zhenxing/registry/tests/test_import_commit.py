@@ -93,6 +93,11 @@ def test_it_updates_a_reimported_household_with_history(cast, county, village):
     first = HouseholdEvent.objects.filter(household=h).earliest("id")
     assert sorted(m["person"] for m in first.snapshot["members"]) == sorted([pid(HEAD), wife, son])
     assert state_on(h, datetime.date.today()).size == 3
+    # the counts kept beside each snapshot (registered as 一般农户, imported as 脱贫户 with 3 labour)
+    assert [(e.kind, e.area_code, e.lifted_labour, e.lifted_migrants) for e in h.events.order_by("id")] == [
+        ("registered", village.code, None, None),
+        ("imported", village.code, 3, 0),
+    ]
     audit_row = AuditEntry.objects.get(action="household_imported")
     assert audit_row.changes["changes"]["removed"] == [son]
     after = counts()

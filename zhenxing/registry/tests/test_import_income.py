@@ -67,6 +67,7 @@ def test_it_computes_and_commits_yearly_incomes_with_history(cast, county, regis
     assert events[1].data["after"]["net_income_per_capita"] == "8166.67"
     assert events[1].snapshot["household"]["number"] == "H001"
     assert len(events[1].snapshot["members"]) == 3
+    assert [(e.area_code, e.lifted_labour) for e in events] == [(h1.area.code, None)] * 2  # 一般农户
     assert [i["year"] for i in incomes_on(h1, datetime.date.today())] == [2023, 2024]
     assert AuditEntry.objects.filter(action="household_income_recorded").count() == 3
     assert verify() == (AuditEntry.objects.count(), None)

@@ -15,18 +15,7 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import (
-    BooleanField,
-    Count,
-    DateField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Window,
-)
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import Coalesce, FirstValue, Greatest
 from django.urls import reverse
 from django.utils import timezone
@@ -182,23 +171,6 @@ def eliminated_on(cases: QuerySet, day: datetime.date) -> QuerySet:
     if is_today(day):  # today: the status, as in `monitored_on`
         return cases.filter(status=CaseStatus.ELIMINATED).exclude(Exists(relapsed))
     return cases.filter(pk__in=eliminated_cases_on(day)).exclude(Exists(relapsed))
-
-
-def states_on(cases: QuerySet, day: datetime.date) -> tuple[QuerySet, Q, Q]:
-    """For counting both in one pass: (the cases that are either, the condition of `monitored_on`, the
-    condition of `eliminated_on`) — the same rules as those two, so that a grouped query can
-    `Count("pk", filter=monitored)` and `Count("pk", filter=eliminated)` over the rows instead of reading the
-    cases (and, for an earlier day, the elimination events) twice."""
-    relapsed = Exists(
-        Case.objects.filter(household=OuterRef("household"), pk__gt=OuterRef("pk"), announced_on__lte=day)
-    )
-    if is_today(day):
-        rows = cases.filter(status__in=(*MONITORING, CaseStatus.ELIMINATED))
-        return rows, monitored_q(day), Q(status=CaseStatus.ELIMINATED) & ~relapsed
-    rows = cases.filter(Q(announced_on__lte=day) | Q(pk__in=eliminated_cases_on(day))).annotate(
-        gone=ExpressionWrapper(Q(pk__in=eliminated_cases_on(day)), output_field=BooleanField())
-    )
-    return rows, Q(announced_on__lte=day, gone=False), Q(gone=True) & ~relapsed
 
 
 def eliminated_between(start: datetime.date, end: datetime.date) -> Exists:

@@ -137,22 +137,17 @@ def monitoring(frame: Frame) -> dict:
     (the risk colour and the income distribution are `households`)."""
     day, params = frame.as_of, frame.area_params
     all_cases = within(Case.objects.all(), frame)
-    # One pass over the cases monitored or eliminated on D, one row per (village, type, main risk): households
-    # monitored and their members today (each case keeps its household's count of current members:
-    # `Case.household_members`), and the eliminated; for an earlier day, the members who joined since (to take
+    monitored = cases.monitored_on(all_cases, day)
+    # One row per (village, type, main risk): households and today's members (each case keeps its household's
+    # count of current members: `Case.household_members`), and for an earlier day the members who joined since (to take
     # off) or left since (to add back) — `_members_changed_since`, read from the few changed memberships.
-    rows_on, monitored_then, eliminated_then = cases.states_on(all_cases, day)
     grouped = list(
-        rows_on.values("area__code", "monitoring_type", "main_risk")
-        .annotate(
-            households=Count("pk", filter=monitored_then),
-            members=Sum("household_members", filter=monitored_then),
-            eliminated=Count("pk", filter=eliminated_then),
-        )
+        monitored.values("area__code", "monitoring_type", "main_risk")
+        .annotate(households=Count("pk"), members=Sum("household_members"))
         .order_by()
     )
     if not cases.is_today(day):
-        grouped += _members_changed_since(cases.monitored_on(all_cases, day), day)
+        grouped += _members_changed_since(monitored, day)
     risks: dict[str, int] = {}
     by_type: dict[str, dict[str, int]] = {t: {"households": 0, "members": 0} for t in MonitoringType.values}
     rows_items = []
@@ -167,7 +162,7 @@ def monitoring(frame: Frame) -> dict:
     type_keys = [f"t_{t}" for t in MonitoringType.values]
     per_row = _by_row(rows_items, frame, "area__code", "households", "members", *type_keys)
     eliminated_rows = _by_row(
-        [{"area__code": item["area__code"], "n": item.get("eliminated", 0)} for item in grouped],
+        cases.eliminated_on(all_cases, day).values("area__code").annotate(n=Count("pk")).order_by(),
         frame,
         "area__code",
         "n",

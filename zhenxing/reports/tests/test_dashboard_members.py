@@ -92,3 +92,38 @@ def test_the_members_on_an_earlier_day_are_those_in_the_household_that_day(cast,
         assert members_on(officer, D(2024, 10, 1)) == (1, 4)  # the marriage
         assert members_on(officer, D(2025, 2, 28)) == (1, 4)
         assert members_on(officer, TODAY) == (1, 4)
+
+
+def test_a_case_is_eliminated_on_a_day_when_its_latest_exit_by_then_is_an_elimination(cast, village):
+    """`cases.queries.eliminated_cases_on`: eliminated 2024-05-01, rolled back 2024-06-01, eliminated again
+    2024-07-01; on 2024-08-01 a rollback and then (recorded later) an elimination on the same day."""
+    from zhenxing.cases.queries import eliminated_cases_on
+
+    household = register(cast["village_cadre"], village)
+    case = monitored_case(household, "C1", D(2024, 3, 1), status=CaseStatus.ELIMINATED)
+    for kind, day in [
+        ("eliminated", D(2024, 5, 1)),
+        ("rolled_back", D(2024, 6, 1)),
+        ("eliminated", D(2024, 7, 1)),
+        ("rolled_back", D(2024, 8, 1)),
+        ("eliminated", D(2024, 8, 1)),
+    ]:
+        CaseEvent.objects.create(
+            case=case, household=household, area=household.area, kind=kind, effective_date=day
+        )
+    gone = {day: case.pk in set(eliminated_cases_on(day).values_list("case_id", flat=True)) for day in [
+        D(2024, 4, 30), D(2024, 5, 1), D(2024, 5, 31), D(2024, 6, 1), D(2024, 6, 30), D(2024, 7, 1), D(2024, 8, 1)
+    ]}  # fmt: skip
+    assert gone == {
+        D(2024, 4, 30): False,
+        D(2024, 5, 1): True,
+        D(2024, 5, 31): True,
+        D(2024, 6, 1): False,
+        D(2024, 6, 30): False,
+        D(2024, 7, 1): True,
+        D(2024, 8, 1): True,  # the same day's elimination was recorded after the rollback
+    }
+    CaseEvent.objects.create(
+        case=case, household=household, area=household.area, kind="rolled_back", effective_date=D(2024, 8, 1)
+    )
+    assert not eliminated_cases_on(D(2024, 8, 1)).filter(case_id=case.pk).exists()

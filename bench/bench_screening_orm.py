@@ -102,7 +102,9 @@ def fresh_database(url: str | None) -> str:
 
     parts = conninfo_to_dict(url)
     if parts.get("dbname") != DATABASE_NAME:
-        raise SystemExit(f"--database-url 的数据库名须为 {DATABASE_NAME}（本基准会删除并重建它）")
+        raise SystemExit(
+            f"--database-url must name the database {DATABASE_NAME} (this benchmark drops and recreates it)"
+        )
     with psycopg.connect(make_conninfo(**{**parts, "dbname": "postgres"}), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE_NAME)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
@@ -194,14 +196,14 @@ def load_registry(persons: int, seed: int, county, admin) -> tuple[list[BenchHou
     plan = importing.validate_households(
         tabular.write_csv(demo.PERSON_HEADERS, person_rows), "户籍成员.csv", county
     )
-    _refuse_errors(importing.all_errors(plan), "户籍成员")
+    _refuse_errors(importing.all_errors(plan), "Household members")
     importing.commit_households(admin, plan, registered_on=REGISTERED_ON)
     figures["households_s"] = time.perf_counter() - started
     started = time.perf_counter()
     plan = importing.validate_income(
         tabular.write_csv(demo.INCOME_HEADERS, income_rows), "家庭收入.csv", county
     )
-    _refuse_errors(importing.all_errors(plan), "家庭收入")
+    _refuse_errors(importing.all_errors(plan), "Household incomes")
     importing.commit_income(admin, plan)
     figures["incomes_s"] = time.perf_counter() - started
     return households, figures
@@ -209,8 +211,8 @@ def load_registry(persons: int, seed: int, county, admin) -> tuple[list[BenchHou
 
 def _refuse_errors(errors: list, what: str) -> None:
     if errors:
-        shown = "；".join(f"第{e.row}行 {e.column} {e.reason}" for e in errors[:5])
-        raise SystemExit(f"{what}导入被拒绝（{len(errors)} 处问题）：{shown}")
+        shown = "; ".join(f"row {e.row} {e.column} {e.reason}" for e in errors[:5])
+        raise SystemExit(f"{what} import refused ({len(errors)} problems): {shown}")
 
 
 def change_registry(households: list[BenchHousehold], rng: random.Random, as_of: datetime.date) -> dict:
@@ -629,8 +631,8 @@ def store_feeds(feeds: dict, admin) -> dict[str, int]:
         for records in uploads:
             plan = checks.validate_records(kind, records)
             if plan.errors:
-                shown = "；".join(f"第{e.row}行 {e.column} {e.reason}" for e in plan.errors[:5])
-                raise SystemExit(f"{kind} 数据校验未通过（{len(plan.errors)} 处）：{shown}")
+                shown = "; ".join(f"row {e.row} {e.column} {e.reason}" for e in plan.errors[:5])
+                raise SystemExit(f"{kind} feed check failed ({len(plan.errors)} problems): {shown}")
             upload = commit_feed(admin, kind, plan, source=FeedUpload.Source.API, period="基准")
             stored[kind] += upload.rows_total
     return dict(stored)
@@ -761,7 +763,7 @@ def in_child(kind: str, args, url: str) -> dict:
     command += ["--orm-households", str(args.orm_households)] if args.orm_households else []
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
-        raise SystemExit(f"{kind} 子进程失败：\n{done.stderr[-4000:]}")
+        raise SystemExit(f"{kind} child process failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -778,7 +780,7 @@ def main(argv=None) -> None:
         result = {"engine": child_engine, "orm": child_orm, "store": child_store}[args.child](args)
         print(json.dumps(result, default=str))
         return
-    print(f"机器：{os.cpu_count()} 核；负载 {load()}（1/5 分钟）；筛查基准日 {args.as_of}")
+    print(f"Machine: {os.cpu_count()} cores; load {load()} (1/5 min); screening as of {args.as_of}")
     url = fresh_database(args.database_url)
     try:
         report(args, url)
@@ -794,26 +796,27 @@ def report(args, url: str) -> None:
     vendor = connection.vendor
     connections.close_all()  # the children open their own
     c = made["changes"]
-    analyzed = f"ANALYZE {made['analyze_s']:.1f}" if "analyze_s" in made else "未 ANALYZE"
+    analyzed = f"ANALYZE {made['analyze_s']:.1f}" if "analyze_s" in made else "no ANALYZE"
     print(
-        f"准备数据（{vendor}）：{made['setup_s']:.1f} 秒（迁移 {made['migrate_s']:.1f}，户籍导入 "
-        f"{made['households_s']:.1f}，收入导入 {made['incomes_s']:.1f}，直接改动 {made['changes_s']:.1f}，"
-        f"生成部门数据 {made['feeds_made_s']:.1f}，校验并写入部门数据 {made['feeds_stored_s']:.1f}，"
-        f"{analyzed}），峰值内存 {made['peak_mb']:,.0f} MB"
+        f"Setup ({vendor}): {made['setup_s']:.1f} s (migrate {made['migrate_s']:.1f}, household import "
+        f"{made['households_s']:.1f}, income import {made['incomes_s']:.1f}, direct changes "
+        f"{made['changes_s']:.1f}, feeds generated {made['feeds_made_s']:.1f}, feeds checked and stored "
+        f"{made['feeds_stored_s']:.1f}, {analyzed}), peak RSS {made['peak_mb']:,.0f} MB"
     )
     print(
-        f"  {made['persons']:,} 名在户人员，{made['households']:,} 户在册，{made['incomes']:,} 条年度收入；"
-        f"合户 {c['merged']} 户，在户已死亡 {c['dead']} 人，迁出 {c['moved_away']} 人，案件 {c['cases']} 件"
+        f"  {made['persons']:,} persons in households, {made['households']:,} active households, "
+        f"{made['incomes']:,} income years; {c['merged']} households merged, {c['dead']} persons dead but "
+        f"still in their household, {c['moved_away']} moved away, {c['cases']} cases"
     )
 
     engine = in_child("engine", args, url)
-    print("  部门数据（存储行数 / 快照行数，重复上传的记录合并后）：")
+    print("  Feeds (rows stored / rows in the snapshot, re-sent records merged):")
     for kind, rows in made["feed_rows"].items():
         print(f"    {kind:15s} {rows:7,d} / {engine['snapshot_feeds'].get(kind, 0):7,d}")
     print(
-        f"\n引擎路径（write_snapshot + engine.run，DuckDB，{len(engine['rules'])} 条规则）："
-        f"快照 {engine['snapshot_s']:.2f} 秒 + 引擎 {engine['engine_s']:.2f} 秒 = {engine['total_s']:.2f} 秒"
-        f"（CPU {engine['cpu_s']:.2f} 秒），峰值内存 {engine['peak_mb']:,.0f} MB"
+        f"\nEngine path (write_snapshot + engine.run, DuckDB, {len(engine['rules'])} rules): "
+        f"snapshot {engine['snapshot_s']:.2f} s + engine {engine['engine_s']:.2f} s = {engine['total_s']:.2f} s "
+        f"(CPU {engine['cpu_s']:.2f} s), peak RSS {engine['peak_mb']:,.0f} MB"
     )
 
     orm = in_child("orm", args, url)
@@ -822,17 +825,19 @@ def report(args, url: str) -> None:
     factor = orm["households"] / evaluated  # 1 unless a sample was timed
     scaled = orm["seconds"] * factor
     how = (
-        f"随机抽样 {evaluated:,} 户，用时 {orm['seconds']:.1f} 秒，按户数线性放大到 {orm['households']:,} 户："
+        f"a random sample of {evaluated:,} households in {orm['seconds']:.1f} s, "
+        f"scaled linearly to {orm['households']:,} households"
         if sample is not None
-        else f"全部 {evaluated:,} 户："
+        else f"all {evaluated:,} households"
     )
     print(
-        f"ORM 逐户路径（{how}{scaled:.1f} 秒（CPU {orm['cpu_s'] * factor:.1f} 秒），实测 {orm['queries']:,} 次查询"
-        f"（每户 {orm['queries'] / evaluated:.1f} 次），峰值内存 {orm['peak_mb']:,.0f} MB"
+        f"ORM path, household by household ({how}): {scaled:.1f} s (CPU {orm['cpu_s'] * factor:.1f} s), "
+        f"{orm['queries']:,} queries measured ({orm['queries'] / evaluated:.1f} per household), "
+        f"peak RSS {orm['peak_mb']:,.0f} MB"
     )
     print(
-        f"ORM ÷ 引擎 = {scaled / engine['total_s']:.0f}×（目标 ≥ {GOAL_RATIO}×）；"
-        f"ORM ÷ 引擎本身（不含快照）= {scaled / engine['engine_s']:.0f}×；负载 {load()}"
+        f"ORM ÷ engine = {scaled / engine['total_s']:.0f}× (goal ≥ {GOAL_RATIO}×); "
+        f"ORM ÷ engine alone (without the snapshot) = {scaled / engine['engine_s']:.0f}×; load {load()}"
     )
 
     a = {tuple(i) for i in engine["identities"]}
@@ -841,14 +846,14 @@ def report(args, url: str) -> None:
         chosen = set(sample)
         a = {i for i in a if i[1] in chosen}
     by_rule_a, by_rule_b = Counter(i[0] for i in a), Counter(i[0] for i in b)
-    print(f"\n规则                   引擎      ORM{'（抽样户）' if sample is not None else ''}")
+    print(f"\nRule                    Engine      ORM{' (sampled households)' if sample is not None else ''}")
     for rule in engine["rules"]:
         print(f"  {rule:20s} {by_rule_a[rule]:7,d} {by_rule_b[rule]:8,d}")
-    print(f"  {'合计':18s} {len(a):7,d} {len(b):8,d}")
+    print(f"  {'Total':20s} {len(a):7,d} {len(b):8,d}")
     if a == b:
-        print("（规则、户、期间）集合完全相同：是")
+        print("Same sets of (rule, household, period): yes")
     else:
-        print("（规则、户、期间）集合完全相同：否")
+        print("Same sets of (rule, household, period): no")
         only_a, only_b = defaultdict(list), defaultdict(list)
         for i in sorted(a - b):
             only_a[i[0]].append(i)
@@ -856,21 +861,21 @@ def report(args, url: str) -> None:
             only_b[i[0]].append(i)
         for rule in engine["rules"]:
             if only_a[rule] or only_b[rule]:
-                print(f"  {rule}：仅引擎 {len(only_a[rule])} 条 {only_a[rule][:5]}")
-                print(f"  {' ' * len(rule)}  仅 ORM {len(only_b[rule])} 条 {only_b[rule][:5]}")
+                print(f"  {rule}: engine only {len(only_a[rule])} {only_a[rule][:5]}")
+                print(f"  {' ' * len(rule)}  ORM only    {len(only_b[rule])} {only_b[rule][:5]}")
     silent = [r for r in engine["rules"] if not engine["counts"].get(r)]
     if silent:
-        print(f"注意：这些规则没有命中：{'、'.join(silent)}")
+        print(f"Note: these rules have no hits: {', '.join(silent)}")
 
     store = in_child("store", args, url)
     same = store["counts"] == engine["counts"]
     print(
-        f"\n参考：run_screening（快照 + 引擎 + 保存预警和疑点）{store['seconds']:.1f} 秒"
-        f"（ScreeningRun.seconds {store['run_seconds']:.1f}），新增预警 {store['new_warnings']:,} 条、"
-        f"疑点 {store['new_discrepancies']:,} 条，峰值内存 {store['peak_mb']:,.0f} MB；"
-        f"各规则条数与引擎相同：{'是' if same else '否'}"
+        f"\nFor reference: run_screening (snapshot + engine + storing warnings and discrepancies) "
+        f"{store['seconds']:.1f} s (ScreeningRun.seconds {store['run_seconds']:.1f}), "
+        f"{store['new_warnings']:,} new warnings, {store['new_discrepancies']:,} new discrepancies, "
+        f"peak RSS {store['peak_mb']:,.0f} MB; hits per rule as the engine's: {'yes' if same else 'no'}"
     )
-    print(f"负载 {load()}（1/5 分钟）")
+    print(f"Load {load()} (1/5 min)")
 
 
 if __name__ == "__main__":

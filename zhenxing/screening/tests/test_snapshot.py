@@ -92,3 +92,66 @@ def test_a_small_runs_feed_rows_are_found_by_their_id_hash_without_planner_stati
         cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "USING INDEX feed_row_hash_kind_idx (id_hash=? AND kind=?)" in plan, plan
+
+
+def test_postgresql_copy_writes_exactly_the_feed_files_of_the_row_by_row_path(
+    cast, village, tmp_path, monkeypatch
+):
+    """On PostgreSQL whole feed tables are read with COPY (values taken out of the JSON by the database, cast
+    by DuckDB); the files must be the very ones the row-by-row path writes — one upload (vehicle), several
+    uploads with a re-sent record (medical), empty values — and a value not in its canonical form sends the
+    table back to the row-by-row path, which reads and counts it as before."""
+    from django.db import connection
+
+    from zhenxing.screening import snapshot
+    from zhenxing.screening.models import FeedRow
+    from zhenxing.screening.tests.run_helpers import vehicle
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's (on SQLite the row-by-row path is the only one)")
+    lifted(cast, village)
+    first = [medical(1, "3000.00"), medical(2, "1,234.5", day="2024-12-31"), medical(9, "0")]
+    push(cast, "medical", first)
+    push(cast, "medical", [first[0], medical(3, "20000.00")])  # 张三's record sent again
+    push(cast, "vehicle", [vehicle(1), vehicle(2, kind="中型客车")])
+    FeedRow.objects.filter(kind="vehicle").update(data={"plate_number": "", "vehicle_type": "小型轿车"})
+
+    read_by_copy = {}
+    real_copy_feed = snapshot._copy_feed
+
+    def copy_feed(path, target, kind, columns):
+        read_by_copy[kind] = real_copy_feed(path, target, kind, columns)
+        return read_by_copy[kind]
+
+    monkeypatch.setattr(snapshot, "_copy_feed", copy_feed)
+
+    def both(name):
+        read_by_copy.clear()
+        monkeypatch.setattr(snapshot, "_copies", lambda: True)
+        copied = write_snapshot(tmp_path / f"{name}-copy")
+        monkeypatch.setattr(snapshot, "_copies", lambda: False)
+        streamed = write_snapshot(tmp_path / f"{name}-rows")
+        assert (copied.feeds, copied.unreadable) == (streamed.feeds, streamed.unreadable)
+        for kind in ("medical", "vehicle"):
+            file = schema.file_name(f"feed_{kind}")
+            a, b = (
+                pq.read_table(tmp_path / f"{name}-copy" / file),
+                pq.read_table(tmp_path / f"{name}-rows" / file),
+            )
+            assert a.equals(b, check_metadata=True), kind
+        return copied
+
+    copied = both("canonical")
+    assert copied.feeds == {"medical": 4, "vehicle": 2} and copied.unreadable == {}
+    read = {kind: rows for kind, rows in read_by_copy.items() if rows != 0}
+    assert read == {"medical": 5, "vehicle": 2}  # read by COPY (medical before merging the re-sent)
+    rows = pq.read_table(tmp_path / "canonical-copy" / schema.file_name("feed_medical")).to_pylist()
+    assert [str(r["self_pay"]) for r in rows] == ["1234.50", "0.00", "3000.00", "20000.00"]
+
+    bad = FeedRow.objects.filter(kind="medical").order_by("pk").first()
+    bad.data = {**bad.data, "self_pay": "3000.001", "settlement_date": "2025-2-10 "}
+    bad.save()
+    copied = both("malformed")
+    assert copied.unreadable == {"medical": 2}
+    read = {kind: rows for kind, rows in read_by_copy.items() if rows != 0}
+    assert read == {"medical": None, "vehicle": 2}  # medical went back to the row-by-row path

@@ -14,7 +14,8 @@ same rows. The whole run is then `zhenxing screen` (bench/README.md shows how it
 What it does:
 1. reuses the registry benchmark's database (`zx_bench`) and, once (marker: an upload with period
    `基准整批`), stores `--rows` 医保 rows in one upload with `INSERT … SELECT` from the registry's persons
-   (every k-th current member; canonical values as validation stores them: dates `YYYY-MM-DD`, amounts with
+   (every k-th current member; canonical values as validation stores them: dates `YYYY-MM-DD` within the
+   last 330 days, so that the 12-month rules read them, amounts with
    two decimals; about 1 % of them above the 脱贫户 threshold), then `ANALYZE`;
 2. times `snapshot._write_feed` for the 医保 table with COPY and row by row (each in a fresh temporary
    directory), checks the two files are equal, and prints rows/s;
@@ -78,7 +79,7 @@ def _store(admin, rows: int) -> None:
             INSERT INTO screening_feedrow
                 (upload_id, kind, row_number, id_hash, id_masked, name, data, area_id, household_id, person_id)
             SELECT %s, 'medical', n, p.id_hash, p.id_masked, '', jsonb_build_object(
-                       'settlement_date', to_char(DATE '2024-01-01' + (n %% 330)::int, 'YYYY-MM-DD'),
+                       'settlement_date', to_char(CURRENT_DATE - (n %% 330)::int, 'YYYY-MM-DD'),
                        'visit_type', CASE WHEN n %% 3 = 0 THEN '住院' ELSE '门诊' END,
                        'total_cost', to_char(1000 + (n %% 50000), 'FM999999990.00'),
                        'basic_insurance', to_char((n %% 500), 'FM999999990.00'),

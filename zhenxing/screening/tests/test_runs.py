@@ -87,6 +87,18 @@ def test_it_stores_a_warning_with_its_rule_values_and_feed_rows(cast, household)
     }
 
 
+def test_a_warning_number_is_the_prefix_and_the_pk_with_at_least_eight_digits(cast, household):
+    from zhenxing.screening.actions.warnings import _number_of_pk
+
+    push(cast, "medical", [medical(1, "6000.00")])
+    run(cast)
+    warning = Warning.objects.get()
+    assert Warning.objects.annotate(n=_number_of_pk()).get().n == f"YJ{warning.pk:08d}" == warning.number
+    warning.feed_rows.clear()  # (deferred foreign keys would refuse the link to the old pk)
+    Warning.objects.filter(pk=warning.pk).update(id=123_456_789)
+    assert Warning.objects.annotate(n=_number_of_pk()).get().n == "YJ123456789"
+
+
 def test_it_does_not_warn_below_the_threshold(cast, household):
     push(cast, "medical", [medical(1, "4999.99")])
 

@@ -84,6 +84,20 @@ def _dashboard_filters(request, f: queries.HouseholdFilter) -> queries.Household
     return f
 
 
+COLOUR_LABELS = {"red": "红色", "yellow": "黄色", "green": "绿色"}
+
+
+def _dashboard_filter_labels(f: queries.HouseholdFilter) -> list[tuple[str, str, str]]:
+    """(name, value, Chinese label) of the dashboards' filters in force, so the list says why it shows what it
+    shows and keeps them when another filter changes."""
+    found = []
+    if f.colour:
+        found.append(("colour", f.colour, f"今日风险颜色为{COLOUR_LABELS[f.colour]}"))
+    if f.migrant_on:
+        found.append(("migrant_on", f.migrant_on, f"{f.migrant_on}有脱贫劳动力外出务工"))
+    return found
+
+
 @login_required
 def household_list(request):
     require(request.user, Capability.VIEW_REGISTRY)
@@ -109,6 +123,7 @@ def household_list(request):
         "filter_params": [(k, v) for k, v in request.GET.items() if k not in ("page", "as_of", "full")],
         "can_full": request.user.can(Capability.VIEW_FULL_PERSONAL_DATA),
         "sync_limit": export.EXPORT_SYNC_LIMIT,
+        "dashboard_filters": _dashboard_filter_labels(f),
     }
     return render(request, "registry/household_list.html", context)
 

@@ -502,3 +502,22 @@ def test_it_edits_the_household_a_person_and_records_income_through_the_forms(cl
     assert move.status_code == 302
     h1.refresh_from_db()
     assert h1.area == target
+
+
+def test_the_list_names_the_dashboards_filters_and_keeps_them_in_its_form(client, cast, world):
+    """The dashboards' links filter by colour and by 外出务工 on a day, which are not on the form: the list
+    says what they are and carries them as hidden fields; a malformed one is not named."""
+    client.force_login(cast["district_officer"])
+
+    page = client.get(
+        reverse("registry:household_list") + "?colour=red&migrant_on=2025-06-30"
+    ).content.decode()
+
+    assert "来自统计看板：今日风险颜色为红色；2025-06-30有脱贫劳动力外出务工。" in page
+    assert '<input type="hidden" name="colour" value="red">' in page
+    assert '<input type="hidden" name="migrant_on" value="2025-06-30">' in page
+    bad = client.get(
+        reverse("registry:household_list") + "?colour=blue&migrant_on=2025-02-30"
+    ).content.decode()
+    search_form = bad.split('role="search">', 1)[1].split("</form>", 1)[0]
+    assert "来自统计看板" not in bad and 'type="hidden"' not in search_form

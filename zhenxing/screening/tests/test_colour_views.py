@@ -110,3 +110,21 @@ def test_it_colours_the_list_in_a_number_of_queries_that_does_not_grow_with_the_
 
     assert nine == three
     assert [shown[f"M{n:03d}"] for n in range(20, 26)] == [RED] * 6
+
+
+def test_the_warning_list_names_the_dashboards_filters_and_keeps_them_in_its_form(client, cast):
+    """The dashboards' links filter warnings by the days they were raised or closed and by being overdue on
+    a day, which are not on the form: the list says so and carries them as hidden fields."""
+    from django.urls import reverse
+
+    client.force_login(cast["district_officer"])
+    query = "raised_from=2025-01-01&raised_to=2025-06-30&overdue_on=2025-06-30&closed_from=2025-13-01"
+
+    page = client.get(reverse("screening:warning_list") + "?" + query).content.decode()
+
+    assert "来自统计看板：收到自2025-01-01；收到至2025-06-30；2025-06-30逾期未办结。" in page
+    assert '<input type="hidden" name="raised_from" value="2025-01-01">' in page
+    assert '<input type="hidden" name="overdue_on" value="2025-06-30">' in page
+    assert 'name="closed_from" value' not in page
+    plain = client.get(reverse("screening:warning_list")).content.decode()
+    assert "来自统计看板" not in plain and 'name="raised_from"' not in plain

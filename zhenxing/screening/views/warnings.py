@@ -173,6 +173,25 @@ class WarningFilterForm(forms.Form):
         self.fields["village"].choices = [("", "全部村"), *villages.values_list("code", "name")]
         self.show_township = bool(townships)
 
+    DASHBOARD_LABELS = {
+        "raised_from": "收到自{}",
+        "raised_to": "收到至{}",
+        "closed_from": "办结自{}",
+        "closed_to": "办结至{}",
+        "overdue_on": "{}逾期未办结",
+    }
+
+    def dashboard_filters(self) -> list[tuple[str, str, str]]:
+        """(field, value, Chinese label) of each dashboard filter in force (hidden fields, not on the form),
+        so the list says why it shows what it shows and keeps them when another filter changes; call after
+        `apply` (an invalid date is ignored there, and here)."""
+        data = getattr(self, "cleaned_data", {})
+        return [
+            (name, data[name].isoformat(), label.format(data[name].isoformat()))
+            for name, label in self.DASHBOARD_LABELS.items()
+            if data.get(name)
+        ]
+
     def apply(self, warnings):
         """The warnings matching the valid filters (an invalid one is ignored and shown as an error)."""
         self.is_valid()
@@ -234,6 +253,7 @@ def warning_list(request):
         "rows": [(w, actions.rule_label(w.rule)) for w in page],
         "today": _today(),
         "querystring": query.urlencode(),
+        "dashboard_filters": form.dashboard_filters(),
     }
     return render(request, "screening/warning_list.html", context)
 

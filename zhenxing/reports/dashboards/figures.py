@@ -138,9 +138,10 @@ def monitoring(frame: Frame) -> dict:
     day, params = frame.as_of, frame.area_params
     all_cases = within(Case.objects.all(), frame)
     monitored = cases.monitored_on(all_cases, day)
-    # One row per (village, type, main risk): households and today's members (each case keeps its household's
-    # count of current members: `Case.household_members`), and for an earlier day the members who joined since (to take
-    # off) or left since (to add back) — `_members_changed_since`, read from the few changed memberships.
+    # One row per (village, type, main risk): households and today's members (each case keeps its
+    # household's count of current members: `Case.household_members`), and for an earlier day the members
+    # who joined since (to take off) or left since (to add back) — `_members_changed_since`, read from the
+    # few changed memberships.
     grouped = list(
         monitored.values("area__code", "monitoring_type", "main_risk")
         .annotate(households=Count("pk"), members=Sum("household_members"))
@@ -228,11 +229,11 @@ def monitoring(frame: Frame) -> dict:
 
 
 def _members_changed_since(monitored, day: datetime.date) -> list[dict]:
-    """Per (village, type) of the cases monitored on `day`: minus the members who joined their household after
-    `day` and are still in it, plus those who were in it on `day` and left after — so that, added to today's
-    member counts, the members on `day` (memberships with start ≤ day < end). Driven from the memberships
-    that changed after `day` (`membership_start_idx`, `membership_end_idx`): a few at district scale, where
-    joining every monitored household's memberships took most of a second."""
+    """Per (village, type, main risk) of the cases monitored on `day`: minus the members who joined their
+    household after `day` and are still in it, plus those who were in it on `day` and left after — so that,
+    added to today's member counts, the members on `day` (memberships with start ≤ day < end). Driven from
+    the memberships that changed after `day` (`membership_start_idx`, `membership_end_idx`): a few at
+    district scale, where joining every monitored household's memberships took most of a second."""
     changed = Membership.objects.filter(
         Q(start_date__gt=day, end_date__isnull=True) | Q(end_date__gt=day, start_date__lte=day)
     ).values("household_id")

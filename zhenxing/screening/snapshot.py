@@ -7,9 +7,10 @@ The files and their columns are `screening/engine/schema.py`; this module is the
 knows them. Rows are streamed: each query is read with `QuerySet.iterator(chunk_size=BATCH_ROWS)`
 (a server-side cursor on PostgreSQL, `fetchmany` on SQLite) and written batch by batch with a
 `pyarrow.parquet.ParquetWriter`, so memory holds one batch, never a whole table. On PostgreSQL the three
-registry tables of a whole snapshot (its bulk) skip Python altogether: `COPY … TO STDOUT` into a CSV
-file that DuckDB reads back in Arrow batches (`_write_by_copy`; tested to give the very same files). A
-run for a few households (a feed push) stays row by row: COPY's fixed cost is larger there.
+registry tables and the feed tables of a whole snapshot (its bulk) skip Python altogether: `COPY … TO
+STDOUT` into a CSV file that DuckDB reads back in Arrow batches (`_write_by_copy`, `_copy_feed`; tested to
+give the very same files). A run for a few households (a feed push) stays row by row: COPY's fixed cost is
+larger there.
 
 What goes in:
 - `households`: active households; `monitoring_status` as the registry keeps it; `open_identification`

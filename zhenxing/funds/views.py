@@ -129,8 +129,27 @@ def project_list(request):
             "townships": _townships(request.user),
             "can_propose": can_propose(request.user),
             "query": g.urlencode(),
+            "dashboard_filters": _dashboard_filter_labels(g),
         },
     )
+
+
+def _dashboard_filter_labels(g) -> list[tuple[str, str, str]]:
+    """(name, value, Chinese label) of the dashboards' filters in force (`_dashboard_filters`), so the list
+    says why it shows what it shows and keeps them when another filter changes."""
+    found = []
+    village = Area.objects.filter(code=g.get("village", ""), level=Level.VILLAGE).first()
+    if village is not None:
+        found.append(("village", village.code, f"实施地点：{village.name}"))
+    if g.get("leading") == "1":
+        found.append(("leading", "1", "主导产业项目"))
+    if g.get("plan_year", "").isdigit():
+        source = g.get("source") if g.get("source") in FundSource.values else ""
+        funds = f"{FundSource(source).label}" if source else "衔接资金"
+        found.append(("plan_year", g["plan_year"], f"{g['plan_year']}年计划安排{funds}"))
+        if source:
+            found.append(("source", source, ""))
+    return found
 
 
 def _dashboard_filters(projects, g):

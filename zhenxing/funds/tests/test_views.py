@@ -108,3 +108,26 @@ def test_detail_pages_render(client, cast, world):
     assert client.get(reverse("funds:project_edit", args=[world["inside"].code])).status_code == 200
     assert client.get(reverse("funds:import_template")).status_code == 200
     assert client.get(reverse("funds:project_new")).status_code == 200
+
+
+def test_the_project_list_names_the_dashboards_filters_and_keeps_them_in_its_form(client, cast, village):
+    """The dashboards' links filter projects by village, 主导产业 and a year's plan by source, which are not on
+    the form: the list says what they are and carries them as hidden fields; a malformed one is not named."""
+    client.force_login(cast["district_officer"])
+    query = f"village={village.code}&leading=1&plan_year=2025&source=central"
+
+    page = client.get(reverse("funds:project_list") + "?" + query).content.decode()
+
+    assert f"来自统计看板：实施地点：{village.name}；主导产业项目；2025年计划安排中央衔接资金。" in page
+    for name, value in (
+        ("village", village.code),
+        ("leading", "1"),
+        ("plan_year", "2025"),
+        ("source", "central"),
+    ):
+        assert f'<input type="hidden" name="{name}" value="{value}">' in page
+    bad = client.get(reverse("funds:project_list") + "?village=999&leading=2&plan_year=x").content.decode()
+    assert (
+        "来自统计看板" not in bad
+        and 'type="hidden"' not in bad.split('role="search">', 1)[1].split("</form>")[0]
+    )

@@ -153,16 +153,9 @@ def monitored_on(cases: QuerySet, day: datetime.date) -> QuerySet:
 
     For today (no fact is dated later than today) this is the cases' own status — monitored, or in the
     elimination procedure — read through the (area, status) index; `reports/tests/test_dashboard_figures.py` checks that both agree."""
-    return cases.filter(monitored_q(day))
-
-
-def monitored_q(day: datetime.date, prefix: str = "") -> Q:
-    """`monitored_on` as a condition, on the cases or (with `prefix`, e.g. "case__") on rows that belong to a
-    case — so that counting measures of the monitored cases joins the case instead of testing each measure
-    against the list of monitored cases."""
     if is_today(day):
-        return Q(**{f"{prefix}status__in": MONITORING, f"{prefix}announced_on__lte": day})
-    return Q(**{f"{prefix}announced_on__lte": day}) & ~Q(**{f"{prefix}pk__in": eliminated_cases_on(day)})
+        return cases.filter(status__in=MONITORING, announced_on__lte=day)
+    return cases.filter(announced_on__lte=day).exclude(pk__in=eliminated_cases_on(day))
 
 
 def eliminated_on(cases: QuerySet, day: datetime.date) -> QuerySet:

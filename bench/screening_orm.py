@@ -52,6 +52,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
+from zhenxing.screening.engine import schema
+
 Identity = tuple[str, int, str]  # (rule key, household id, period): a warning's identity
 
 RULE_KEYS = (
@@ -73,72 +77,20 @@ RULE_KEYS = (
     "deceased",
 )
 
-# Feed kind → {column: type} of the stored JSON values ("date", "money", "text"), in the snapshot's order.
+
+def _value_type(field: pa.Field) -> str:
+    return "date" if pa.types.is_date(field.type) else "money" if pa.types.is_decimal(field.type) else "text"
+
+
+# Feed kind → {column: type} of the stored JSON values ("date", "money", "text"), in the snapshot's order
+# (the engine's schema: which columns a feed has is a fact of the data, not of the rules).
 FEED_COLUMNS: dict[str, dict[str, str]] = {
-    "medical": {
-        "settlement_date": "date",
-        "visit_type": "text",
-        "total_cost": "money",
-        "basic_insurance": "money",
-        "critical_illness_insurance": "money",
-        "medical_assistance": "money",
-        "self_pay": "money",
-    },
-    "education": {
-        "school_year": "text",
-        "stage": "text",
-        "school": "text",
-        "enrolment_status": "text",
-        "personal_cost": "money",
-    },
-    "civil_affairs": {
-        "assistance_type": "text",
-        "start_date": "date",
-        "end_date": "date",
-        "monthly_amount": "money",
-    },
-    "disability": {"disability_category": "text", "disability_grade": "text", "issue_date": "date"},
-    "housing": {"appraisal_date": "date", "safety_grade": "text"},
-    "emergency": {
-        "disaster_type": "text",
-        "occurrence_date": "date",
-        "direct_loss": "money",
-        "house_damage": "text",
-    },
-    "employment": {"stat_month": "text", "employment_status": "text", "work_place": "text"},
-    "police": {"registration_status": "text", "change_date": "date"},
-    "public_payroll": {"employer": "text", "hire_date": "date"},
-    "vehicle": {"plate_number": "text", "vehicle_type": "text", "registration_date": "date"},
-    "real_estate": {
-        "location": "text",
-        "property_use": "text",
-        "registration_date": "date",
-        "floor_area": "money",
-    },
-    "business": {
-        "entity_name": "text",
-        "entity_type": "text",
-        "registered_capital": "money",
-        "founded_date": "date",
-        "registration_status": "text",
-    },
+    kind: {f.name: _value_type(f) for f in table if f.name not in ("row_id", "id_hash", *schema.KEY_COLUMNS)}
+    for kind, table in schema.FEEDS.items()
 }
 
 # The column that dates a feed's rows: rows dated after the as-of date never count.
-DATED_BY = {
-    "medical": "settlement_date",
-    "education": "school_year",
-    "civil_affairs": "start_date",
-    "disability": "issue_date",
-    "housing": "appraisal_date",
-    "emergency": "occurrence_date",
-    "employment": "stat_month",
-    "police": "change_date",
-    "public_payroll": "hire_date",
-    "vehicle": "registration_date",
-    "real_estate": "registration_date",
-    "business": "founded_date",
-}
+DATED_BY = {kind: column for kind, (column, _how) in schema.DATED_BY.items()}
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONEY_PLACES = Decimal("0.01")

@@ -48,6 +48,30 @@ def _shipped_data_in_transactional_tests(request):
         reload_shipped_data()
 
 
+@pytest.fixture(autouse=True)
+def _colour_columns_kept(request):
+    """After every database test: the households' risk-colour columns equal what the colour rule computes
+    from the warnings, leads and cases (`screening.colour.stale`) — whatever the test did through the
+    actions, a writer that forgets `colour.refresh` fails here. A test that writes those rows behind the
+    actions' back calls `colour.refresh` itself."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if not (marker or "db" in names or "transactional_db" in names):
+        yield
+        return
+    transactional = "transactional_db" in names or (marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    yield
+    from django.db import connection
+
+    from zhenxing.screening.colour import stale
+
+    if connection.closed_in_transaction or (connection.connection is not None and not connection.is_usable()):
+        return  # the test closed the connection (a CLI entry point does): its data went with it
+    wrong = stale()
+    assert not wrong, f"households whose colour columns are stale (pk, stored, computed): {wrong[:5]}"
+
+
 @pytest.fixture
 def county(db) -> Area:
     return Area.objects.get(code="420704")

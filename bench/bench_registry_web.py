@@ -155,7 +155,7 @@ PERSON_COLUMNS = (
 )
 HOUSEHOLD_COLUMNS = (
     "id, public_id, number, area_id, kind, lifted_year, lifted_attribute, is_active, monitoring_status, head_id, "
-    "member_count, created_at, updated_at"
+    "member_count, created_at, updated_at, income_year, income_per_capita, risk_open, risk_monitored, risk_step_due"
 )
 MEMBERSHIP_COLUMNS = "id, household_id, person_id, relation, start_date, end_date, start_reason, end_reason"
 INCOME_COLUMNS = (
@@ -215,11 +215,12 @@ class Loader:
             lines["registry_membership"].append(
                 f"{person_id}\t{household_id}\t{person_id}\t{r[d.P_RELATION]}\t{MEMBERS_SINCE}\t{NULL}\tregistered\t"
             )
-        latest = None
-        for r in household.income_rows:
+        latest = latest_year = None
+        for r in sorted(household.income_rows, key=lambda r: r[d.I_YEAR]):
             ids["income"] += 1
             net = r[d.I_WAGE] + r[d.I_BUSINESS] + r[d.I_PROPERTY] + r[d.I_TRANSFER] - r[d.I_COSTS]
             latest = (net / size).quantize(CENT)  # as IncomeYear.compute()
+            latest_year = r[d.I_YEAR]
             values = (
                 ids["income"], household_id, r[d.I_YEAR], r[d.I_WAGE], r[d.I_BUSINESS], r[d.I_PROPERTY],
                 r[d.I_TRANSFER], r[d.I_COSTS], r[d.I_CLAIMS], r[d.I_OUT_OF_POCKET], "{}", size, net, latest,
@@ -237,6 +238,9 @@ class Loader:
             household_id, self.uuid(), household.number, self.area_ids[head[d.P_AREA]],
             "lifted" if head[d.P_KIND] == "脱贫户" else "ordinary", head[d.P_LIFTED_YEAR] or NULL,
             head[d.P_ATTRIBUTE], "t", status, head_id, size, now, now,
+            # the latest income and the colour columns (registry.incomes, screening.colour): no case yet
+            latest_year if latest_year else NULL, latest if latest is not None else NULL, "f",
+            "t" if status == "monitored" else "f", NULL,
         )  # fmt: skip
         lines["registry_household"].append("\t".join(map(str, values)))
 

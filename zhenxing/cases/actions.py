@@ -54,6 +54,7 @@ from zhenxing.cases.models import (
 )
 from zhenxing.policy.resolve import policy_for
 from zhenxing.registry.models import Household, MonitoringStatus, Person
+from zhenxing.registry.signals import risk_changed
 
 SELF_APPROVAL = "不能审核或审定本人经办过的环节，请由其他人员办理（政策规则40）"
 
@@ -140,11 +141,13 @@ def _move(case: Case, *, stage: str, since: datetime.date, policy, due=None, **f
     if count != 1:
         raise ValidationError("案件已被他人办理，请刷新页面后重试")
     case.refresh_from_db()
+    risk_changed.send(sender=Case, household_ids=[case.household_id])
 
 
 def _set_household_status(household: Household, status: str) -> None:
     Household.objects.filter(pk=household.pk).update(monitoring_status=status, updated_at=timezone.now())
     household.monitoring_status = status
+    risk_changed.send(sender=Household, household_ids=[household.pk])
 
 
 def _record(case: Case, step: str, outcome: str, actor, acted_on, *, reason="", data=None, attachments=()):
@@ -271,6 +274,7 @@ def _close_lead(lead: Lead, status: str, actor, day, reason="", case=None) -> No
         lead.refresh_from_db(fields=["status"])  # name the state it is in now, not the caller's copy
         raise ValidationError(f"线索{lead.number}已处理（{lead.get_status_display()}），不能再次处理")
     lead.refresh_from_db()
+    risk_changed.send(sender=Lead, household_ids=[lead.household_id])
 
 
 def close_lead(actor, lead: Lead, *, reason: str, closed_on: datetime.date) -> Lead:
@@ -919,6 +923,7 @@ def extend_deadline(actor, case: Case, *, new_due: datetime.date, reason: str) -
         if count != 1:
             raise ValidationError("案件已被他人办理，请刷新页面后重试")
         case.refresh_from_db()
+        risk_changed.send(sender=Case, household_ids=[case.household_id])
         _event(
             actor,
             CaseEvent.Kind.EXTENDED,
@@ -1253,6 +1258,7 @@ def start_elimination(actor, case: Case, *, started_on: datetime.date) -> Case:
         if count != 1:
             raise ValidationError("案件已被他人办理，请刷新页面后重试")
         case.refresh_from_db()
+        risk_changed.send(sender=Case, household_ids=[case.household_id])
         _event(
             actor,
             CaseEvent.Kind.ELIMINATION_STARTED,

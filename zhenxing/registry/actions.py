@@ -30,6 +30,7 @@ from zhenxing.audit.models import Kind
 from zhenxing.lib import idnumbers, personal
 from zhenxing.registry import rules
 from zhenxing.registry.history import derived, income_values, size_for_year, snapshot
+from zhenxing.registry.incomes import keep_latest
 from zhenxing.registry.models import (
     HEAD,
     Household,
@@ -784,6 +785,7 @@ def record_income(actor, household: Household, year: int, amounts: dict) -> Inco
             raise ValidationError("收入数据没有变化")
         income.recorded_by = actor if getattr(actor, "pk", None) else None
         income.save()
+        keep_latest([household.pk])
         record_event(
             actor,
             household,

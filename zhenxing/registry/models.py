@@ -60,6 +60,17 @@ class Household(models.Model):
         "Person", verbose_name="户主", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     member_count = models.PositiveSmallIntegerField("家庭人口数", default=0)
+    # The household's latest IncomeYear (year and per-capita net income), kept by `incomes.keep_latest`
+    # wherever incomes are written, so that a district's income distribution reads households alone.
+    income_year = models.PositiveSmallIntegerField("最新收入年度", null=True, blank=True)
+    income_per_capita = models.DecimalField("最新人均纯收入", null=True, blank=True, **MONEY)
+    # The risk colour's inputs (the rule of `screening/colour.py`), kept by `screening.colour.refresh` whenever
+    # a warning, lead, case or the monitoring status changes, so that lists and dashboards colour a district
+    # from the households alone: red = `risk_open` or `risk_step_due` before today; yellow = otherwise
+    # `risk_monitored`; green = the rest.
+    risk_open = models.BooleanField("有未办结预警、待处理线索或识别中案件", default=False)
+    risk_monitored = models.BooleanField("监测中", default=False)
+    risk_step_due = models.DateField("在办监测案件当前环节期限", null=True, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

@@ -228,8 +228,9 @@ COLOURS = ("red", "yellow", "green")
 
 def colour_sets(today: datetime.date) -> tuple[QuerySet, QuerySet]:
     """(red, yellow-or-red): the ids of the households each rule of `screening/colour.py` names today, as
-    one `UNION` of the small tables behind it (open warnings, open leads, cases), so that the database drives
-    from those few rows instead of testing every household against each subquery."""
+    one `UNION` of the small tables behind it (open warnings, open leads, cases), read from those tables
+    themselves — the reference the households' colour columns are checked and repaired against
+    (`screening.colour.refresh_all`)."""
     from zhenxing.cases.models import Case, CaseStatus, Lead, LeadStatus, Step
     from zhenxing.registry.models import MonitoringStatus
     from zhenxing.screening.models import Warning, WarningStatus
@@ -258,14 +259,14 @@ def colour_sets(today: datetime.date) -> tuple[QuerySet, QuerySet]:
 
 
 def colour_q(colour: str, today: datetime.date) -> Q:
-    """Households of `colour` today, in SQL: the rule of `screening/colour.py` (which colours one page of
-    households in Python), so that lists and the dashboards count a district in one query.
-    `reports/dashboards/tests` check that both agree household by household."""
-    red, yellow = colour_sets(today)
+    """Households of `colour` today, from the household's colour columns (the inputs of the rule of
+    `screening/colour.py`, kept by `colour.refresh`), so that lists and the dashboards count a district in
+    one pass over the households. The tests check them against `colour_sets` and the Python rule."""
+    red = Q(risk_open=True) | Q(risk_step_due__lt=today)
     return {
-        "red": Q(pk__in=red),
-        "yellow": Q(pk__in=yellow.difference(red)),
-        "green": ~Q(pk__in=red) & ~Q(pk__in=yellow),
+        "red": red,
+        "yellow": ~red & Q(risk_monitored=True),
+        "green": ~red & Q(risk_monitored=False),
     }[colour]
 
 

@@ -11,6 +11,13 @@ The rule, checked in this order (the reason names every condition that applies a
 - yellow (黄): the household is monitored (`monitoring_status` 监测对象, or an open monitored case);
 - green (绿): everything else — risk eliminated (风险已消除) or no warning, case or monitoring at all.
 Overdue visits do not make a household red: they are a to-do of its cadre, not a step of the procedure.
+
+Lists and dashboards count colours over a whole district from three columns of the household that hold
+this rule's inputs (`risk_open`, `risk_monitored`, `risk_step_due`; `registry.queries.colour_q` reads them).
+`refresh(household_ids)` recomputes them from the warnings, leads, cases and monitoring status; it runs on
+every save or delete of a case, lead or warning (`receivers.py`), on the `risk_changed` signal the cases
+actions send after their queryset updates, and after the screening actions' bulk writes. The tests check
+the columns against this module household by household after the flows that change them.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import Count
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from zhenxing.cases.models import Case, CaseStatus, Lead, LeadStatus, Step
@@ -93,3 +100,64 @@ def _colour(
     if status == MonitoringStatus.ELIMINATED:
         return GREEN, "风险已消除"
     return GREEN, "无未办结的预警，未纳入监测"
+
+
+def refresh(household_ids: Iterable[int]) -> None:
+    """Recompute the colour columns of these households from the warnings, leads, cases and status."""
+    ids = sorted({pk for pk in household_ids if pk is not None})
+    if not ids:
+        return
+    values = _columns()
+    for start in range(0, len(ids), CHUNK):
+        Household.objects.filter(pk__in=ids[start : start + CHUNK]).update(**values)
+
+
+def refresh_all() -> int:
+    """Recompute the columns of every household that has them set or that the rule names (a repair after
+    bulk loads, and the migration's fill); returns how many households were looked at."""
+    from zhenxing.registry.queries import colour_sets
+
+    red, yellow = colour_sets(timezone.localdate())
+    flagged = Household.objects.filter(
+        Q(risk_open=True) | Q(risk_monitored=True) | Q(risk_step_due__isnull=False)
+    ).values_list("pk", flat=True)
+    named = (pk for rows in (red, yellow) for row in rows for pk in row.values())  # UNIONs of .values()
+    ids = {*flagged, *named}
+    refresh(ids)
+    return len(ids)
+
+
+def stale(household_ids: Iterable[int] | None = None) -> list[tuple[int, tuple, tuple]]:
+    """(pk, stored, computed) of every household (or of these) whose colour columns differ from what
+    `refresh` would write — empty when they are kept; the test suite checks it after every test."""
+    names = ("risk_open", "risk_monitored", "risk_step_due")
+    households = (
+        Household.objects.all() if household_ids is None else Household.objects.filter(pk__in=household_ids)
+    )
+    rows = households.annotate(**{f"computed_{n}": e for n, e in _columns().items()}).values_list(
+        "pk", *names, *(f"computed_{n}" for n in names)
+    )
+    return [(row[0], row[1:4], row[4:7]) for row in rows if tuple(row[1:4]) != tuple(row[4:7])]
+
+
+def _columns() -> dict:
+    """The UPDATE's values: one correlated subquery per input of the rule, for the household updated."""
+    open_cases = Case.objects.filter(household=OuterRef("pk"), is_open=True)
+    monitored = open_cases.filter(status__in=MONITORED_CASE)
+    risk_open = (
+        Exists(Warning.objects.filter(household=OuterRef("pk")).exclude(status=WarningStatus.CLOSED))
+        | Exists(Lead.objects.filter(household=OuterRef("pk"), status=LeadStatus.OPEN))
+        | Exists(open_cases.filter(status=CaseStatus.IDENTIFYING))
+    )
+    return {
+        "risk_open": ExpressionWrapper(risk_open, output_field=BooleanField()),
+        "risk_monitored": ExpressionWrapper(
+            Q(monitoring_status=MonitoringStatus.MONITORED) | Exists(monitored), output_field=BooleanField()
+        ),
+        "risk_step_due": Subquery(
+            monitored.exclude(stage=Step.DONE)
+            .filter(stage_due__isnull=False)
+            .order_by("stage_due")
+            .values("stage_due")[:1]
+        ),
+    }

@@ -55,6 +55,7 @@ from zhenxing.registry.importing.households import (
     basis_of,
 )
 from zhenxing.registry.importing.income import IncomePlan, PlannedIncome
+from zhenxing.registry.incomes import keep_latest
 from zhenxing.registry.models import (
     HEAD,
     Household,
@@ -643,6 +644,7 @@ def _create_incomes(actor, incomes: list[PlannedIncome], today, reason, progress
     for batch in chunks(incomes, BATCH_SIZE):
         rows = [_income_row(i, actor) for i in batch]
         IncomeYear.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        keep_latest(r.household_id for r in rows)
         snapshots, households = _snapshots({r.household_id for r in rows})
         events, audits = [], []
         for row in rows:
@@ -702,6 +704,7 @@ def _update_income(actor, planned: PlannedIncome, today, reason) -> None:
     income.recorded_by = actor if getattr(actor, "pk", None) else None
     income.compute()
     income.save()
+    keep_latest([income.household_id])
     household = Household.objects.select_related("area").get(pk=income.household_id)
     data = {"year": income.year, "before": before, "after": income_values(income)}
     record_event(actor, household, HouseholdEvent.Kind.INCOME_RECORDED, today, data, reason)

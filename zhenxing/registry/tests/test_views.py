@@ -12,6 +12,7 @@ from zhenxing.audit.models import AuditEntry, Kind
 from zhenxing.registry import actions
 from zhenxing.registry.models import HEAD, Household, HouseholdEvent, Membership, MonitoringStatus, Person
 from zhenxing.registry.tests.change_helpers import D, id_number, person, register, second_village
+from zhenxing.screening import colour
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("registry:household_list")
@@ -51,6 +52,7 @@ def world(cast, village, other_village):
     )
     h3 = register(cadre, village, "H003", [person(20, "赵六", HEAD)], day=D(2023, 6, 1))
     Household.objects.filter(pk=h3.pk).update(monitoring_status=MonitoringStatus.MONITORED)
+    colour.refresh([h3.pk])  # written behind the cases actions' back
     outside = register(
         cast["outside_village_cadre"], other_village, "X001", [person(30, "钱七", HEAD)], day=D(2023, 6, 1)
     )

@@ -252,8 +252,46 @@ def _members_changed_since(monitored, day: datetime.date) -> list[dict]:
 def households(frame: Frame) -> dict:
     """The registry-wide figures (every active household of the area is read): the risk colour today and
     the income distribution against the line. Their own section, so that the monitoring section reads only
-    the cases."""
-    return {"colours": colours(frame), "income": income(frame)}
+    the cases.
+
+    One pass over the area's active households, grouped by village and kind, counts both: the colour from
+    the household's colour columns (`registry.colour_q`) and the band from its latest income
+    (`Household.income_year`, `.income_per_capita`). When incomes of a later year than the distribution's
+    exist (an as-of date in an earlier year), the band is read from that year's incomes instead."""
+    today = frame.today
+    year = income_year(frame)
+    counts = {
+        "total": Count("pk"),
+        "red": Count("pk", filter=registry.colour_q("red", today)),
+        "yellow": Count("pk", filter=registry.colour_q("yellow", today)),
+    }
+    latest = year is not None and not IncomeYear.objects.filter(year__gt=year).exists()
+    if latest:
+        line = policy_for(year)["monitoring_line"]
+        bands = _bands(line, "income_per_capita", Q(income_year=year))
+        counts |= {band: Count("pk", filter=q) for band, q in bands.items()}
+    grouped = list(
+        within(Household.objects.filter(is_active=True), frame)
+        .values("area_id", "kind")
+        .annotate(**counts)
+        .order_by()
+    )
+    codes = dict(Area.objects.filter(code__startswith=frame.area.code).values_list("pk", "code"))
+    for g in grouped:
+        g["code"] = codes[g["area_id"]]
+    return {
+        "colours": _colours(frame, grouped),
+        "income": _income(frame, year, grouped if latest else _income_of_year(frame, year)),
+    }
+
+
+def _bands(line: Decimal, per_capita: str, base: Q) -> dict[str, Q]:
+    near = line * registry.NEAR_MULTIPLE
+    return {
+        IncomeBand.BELOW: base & Q(**{f"{per_capita}__lt": line}),
+        IncomeBand.NEAR: base & Q(**{f"{per_capita}__gte": line, f"{per_capita}__lt": near}),
+        IncomeBand.ABOVE: base & Q(**{f"{per_capita}__gte": near}),
+    }
 
 
 def _relapses(all_cases, frame: Frame) -> dict:
@@ -321,22 +359,9 @@ def _months(all_cases, frame: Frame) -> list[dict]:
     return months
 
 
-def colours(frame: Frame) -> dict:
-    """Active households by risk colour today (screening/colour.py's rule, counted in SQL), per row."""
-    today = frame.today
-    households = within(Household.objects.filter(is_active=True), frame)
-    per_row = _by_row(
-        households.values("area__code").annotate(total=Count("pk")).order_by(), frame, "area__code", "total"
-    )
-    for colour in ("red", "yellow"):  # driven from the few coloured households, not by testing each one
-        coloured = households.filter(registry.colour_q(colour, today)).values("area__code")
-        for code, counts in _by_row(
-            coloured.annotate(n=Count("pk")).order_by(), frame, "area__code", "n"
-        ).items():
-            per_row.setdefault(code, {"total": 0})[colour] = counts["n"]
-    for counts in per_row.values():
-        counts.setdefault("red", 0)
-        counts.setdefault("yellow", 0)
+def _colours(frame: Frame, grouped: list[dict]) -> dict:
+    """Active households by risk colour today (screening/colour.py's rule), per row."""
+    per_row = _by_row(grouped, frame, "code", "total", "red", "yellow")
     for counts in per_row.values():
         counts["green"] = counts["total"] - counts["red"] - counts["yellow"]
 
@@ -351,7 +376,7 @@ def colours(frame: Frame) -> dict:
         {"area": area, "colours": figures(per_row.get(area.code, {}), area_params(area))}
         for area in row_areas(frame, per_row)
     ]
-    return {"today": today, "totals": figures(totals, frame.area_params), "rows": rows}
+    return {"today": frame.today, "totals": figures(totals, frame.area_params), "rows": rows}
 
 
 def income_year(frame: Frame) -> int | None:
@@ -359,51 +384,54 @@ def income_year(frame: Frame) -> int | None:
     return IncomeYear.objects.filter(year__lt=frame.as_of.year).aggregate(y=Max("year"))["y"]
 
 
-def income(frame: Frame) -> dict | None:
-    """Active households with an income of the year, by band against the year's monitoring line and by kind."""
-    year = income_year(frame)
+def _income_of_year(frame: Frame, year: int | None) -> list[dict]:
+    """Active households with an income of `year`, by kind and band, from that year's incomes (a year
+    before the latest, which the households do not carry)."""
     if year is None:
-        return None
-    line = policy_for(year)["monitoring_line"]
-    near = line * registry.NEAR_MULTIPLE
-    per_capita = "incomes__net_income_per_capita"
-    bands = {
-        IncomeBand.BELOW: Q(**{f"{per_capita}__lt": line}),
-        IncomeBand.NEAR: Q(**{f"{per_capita}__gte": line, f"{per_capita}__lt": near}),
-        IncomeBand.ABOVE: Q(**{f"{per_capita}__gte": near}),
-    }
-    grouped = dict(
-        ((item["kind"], band), item[band])
-        for item in within(Household.objects.filter(is_active=True, incomes__year=year), frame)
+        return []
+    bands = _bands(policy_for(year)["monitoring_line"], "incomes__net_income_per_capita", Q())
+    return list(
+        within(Household.objects.filter(is_active=True, incomes__year=year), frame)
         .values("kind")
         .annotate(**{band: Count("pk", filter=q) for band, q in bands.items()})
         .order_by()
-        for band in bands
     )
+
+
+def _income(frame: Frame, year: int | None, grouped: list[dict]) -> dict | None:
+    """Active households with an income of the year, by band against the year's monitoring line and by kind."""
+    if year is None:
+        return None
+    line = policy_for(year)["monitoring_line"]
+    grouped_by = {}
+    for item in grouped:
+        for band in IncomeBand:
+            key = (item["kind"], band)
+            grouped_by[key] = grouped_by.get(key, 0) + item[band]
     params = frame.area_params
     return {
         "year": year,
         "line": line,
-        "near": near,
+        "near": line * registry.NEAR_MULTIPLE,
         "bands": [
             {
                 "band": band,
                 "label": band.label,
                 "total": fig(
                     band.label,
-                    sum(grouped.get((kind, band), 0) for kind in HouseholdKind.values),
+                    sum(grouped_by.get((kind, band), 0) for kind in HouseholdKind.values),
                     url("registry:household_list", year=year, band=band.value, **params),
                 ),
                 "kinds": [
                     fig(
                         kind.label,
-                        grouped.get((kind.value, band), 0),
+                        grouped_by.get((kind.value, band), 0),
                         url("registry:household_list", year=year, band=band.value, kind=kind.value, **params),
                     )
                     for kind in HouseholdKind
                 ],
             }
-            for band in bands
+            for band in IncomeBand
         ],
     }
 

@@ -46,6 +46,7 @@ from zhenxing.funds.models import Category, FundSource
 from zhenxing.funds.tests.conftest import library_project, project_data
 from zhenxing.lib import idnumbers
 from zhenxing.policy.models import PolicyVersion
+from zhenxing.policy.resolve import policy_for
 from zhenxing.registry import queries as registry
 from zhenxing.registry.actions import (
     HouseholdData,
@@ -95,10 +96,10 @@ def household(number, code, kind, *members) -> Household:
     return register_household(None, HouseholdData(number, area.pk, kind, list(members)), D(2024, 1, 1))
 
 
-def income(h, per_capita: str) -> None:
+def income(h, per_capita: str, year: int = 2024) -> None:
     wage = str(Decimal(per_capita) * h.member_count)
     amounts = {"wage_income": wage, "business_income": "0", "property_income": "0", "transfer_income": "0"}
-    record_income(None, h, 2024, {**amounts, "production_costs": "0"})
+    record_income(None, h, year, {**amounts, "production_costs": "0"})
 
 
 def case(h, number, status, opened, *, kind="", risk="", announced=None, stage=Step.DONE, due=None, **kw):
@@ -429,6 +430,31 @@ def test_it_counts_colours_today_and_incomes_of_the_year_before(world):
         (2, [1, 1]),
         (2, [0, 2]),
         (2, [2, 0]),
+    ]
+
+
+@pytest.mark.django_db
+def test_an_earlier_year_is_read_from_its_incomes_and_the_latest_from_the_households(world):
+    """The latest year's distribution counts the incomes copied onto the households; once a later year has
+    incomes, an as-of date in an earlier year counts that year's own incomes (the same figures as before)."""
+    officer, h = world["cast"]["district_officer"], world["households"]
+    line = policy_for(2025)["monitoring_line"]
+    income(h["h3"], str(line - 1), 2025)  # 脱贫户, below the 2025 line
+    income(h["h6"], str(line * 2), 2025)  # 一般农户, above 1.5 × the line
+
+    earlier = figures.households(frame(officer, A))["income"]
+    assert earlier["year"] == 2024
+    assert [(b["total"]["value"], values(b["kinds"])) for b in earlier["bands"]] == [
+        (2, [1, 1]),
+        (2, [0, 2]),
+        (2, [2, 0]),
+    ]
+    latest = figures.households(frame(officer, TODAY))["income"]
+    assert (latest["year"], latest["line"]) == (2025, line)
+    assert [(b["total"]["value"], values(b["kinds"])) for b in latest["bands"]] == [
+        (1, [1, 0]),
+        (0, [0, 0]),
+        (1, [0, 1]),
     ]
 
 

@@ -44,6 +44,7 @@ from zhenxing.cases import actions as cases
 from zhenxing.cases.models import Case, Channel, Discrepancy, DiscrepancyKind, RiskType
 from zhenxing.lib.workdays import add_working_days
 from zhenxing.registry.models import Household, Person
+from zhenxing.screening import colour
 from zhenxing.screening.engine import schema
 from zhenxing.screening.engine.rules import BY_KEY as RULES
 from zhenxing.screening.engine.run import Hit, explain
@@ -246,6 +247,7 @@ def _store_warnings(run, hits: Sequence[Hit], households, raised_on, policy) -> 
         # The final number from the pk, in the database: one UPDATE per chunk (a bulk_update's CASE per row
         # cost about a third of storing a first run's warnings).
         Warning.objects.filter(number__in=chunk).update(number=_number_of_pk())
+    colour.refresh({temporary[number].household_id for number in temporary})  # bulk_create sends no signals
     new_ids = set(created)
     seen = sorted({existing[h.identity] for h in hits if h.identity in existing} - new_ids)
     for chunk in _chunks(seen):
@@ -405,6 +407,7 @@ def _move(warning: Warning, old: str, new: str, what: str, **fields) -> None:
             f"预警{warning.number}当前为“{label}”，只有“{WarningStatus(old).label}”的预警可以{what}，请刷新页面"
         )
     warning.refresh_from_db()
+    colour.refresh([warning.household_id])
 
 
 def assign_warning(actor, warning: Warning, assigned_on: datetime.date) -> Warning:

@@ -15,6 +15,7 @@ from zhenxing.policy.resolve import policy_for
 from zhenxing.registry.actions import record_income, remove_member
 from zhenxing.registry.models import HEAD, Household, HouseholdKind, Membership, MonitoringStatus
 from zhenxing.registry.tests.change_helpers import id_number, person, register
+from zhenxing.screening import colour
 from zhenxing.screening.runs import enabled_rules, engine_params
 from zhenxing.screening.tests.feed_helpers import HEAD as ZHANG_SAN
 from zhenxing.screening.tests.feed_helpers import SON, UNKNOWN, WIFE
@@ -65,6 +66,7 @@ def district(cast, village) -> dict[str, Household]:
         "h6": register(officer, village, "H006", members=two(12, "吴十"), day=REGISTERED),
     }
     Household.objects.filter(pk=h["h4"].pk).update(monitoring_status=MonitoringStatus.MONITORED)
+    colour.refresh([h["h4"].pk])  # written behind the cases actions' back
     open_case(cast, h["h5"])  # in identification
     gone = Membership.objects.get(household=h["h6"], relation="之子").person
     remove_member(officer, h["h6"], gone, Membership.EndReason.DEATH, D(2024, 6, 1))  # son(12)

@@ -49,11 +49,12 @@ def _shipped_data_in_transactional_tests(request):
 
 
 @pytest.fixture(autouse=True)
-def _colour_columns_kept(request):
+def _kept_copies(request):
     """After every database test: the households' risk-colour columns equal what the colour rule computes
-    from the warnings, leads and cases (`screening.colour.stale`) — whatever the test did through the
-    actions, a writer that forgets `colour.refresh` fails here. A test that writes those rows behind the
-    actions' back calls `colour.refresh` itself."""
+    from the warnings, leads and cases (`screening.colour.stale`), and the copies between households and
+    their incomes equal their sources (`registry.incomes.stale`) — whatever the test did through the
+    actions, a writer that forgets `colour.refresh` or `incomes.keep_…` fails here. A test that writes
+    those rows behind the actions' back repairs them itself."""
     marker = request.node.get_closest_marker("django_db")
     names = request.fixturenames
     if not (marker or "db" in names or "transactional_db" in names):
@@ -64,12 +65,15 @@ def _colour_columns_kept(request):
     yield
     from django.db import connection
 
+    from zhenxing.registry import incomes
     from zhenxing.screening.colour import stale
 
     if connection.closed_in_transaction or (connection.connection is not None and not connection.is_usable()):
         return  # the test closed the connection (a CLI entry point does): its data went with it
     wrong = stale()
     assert not wrong, f"households whose colour columns are stale (pk, stored, computed): {wrong[:5]}"
+    copies = incomes.stale()
+    assert not copies, f"income copies that differ from their source (registry.incomes): {copies[:5]}"
 
 
 @pytest.fixture

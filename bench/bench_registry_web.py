@@ -161,7 +161,7 @@ MEMBERSHIP_COLUMNS = "id, household_id, person_id, relation, start_date, end_dat
 INCOME_COLUMNS = (
     "id, household_id, year, wage_income, business_income, property_income, transfer_income, production_costs, "
     "claims_income, compliant_out_of_pocket, transfer_items, household_size, net_income, net_income_per_capita, "
-    "recorded_at, recorded_by_id"
+    "recorded_at, recorded_by_id, household_kind, household_area_id, household_active"
 )
 TABLES = ("registry_incomeyear", "registry_householdevent", "registry_membership", "registry_household")
 
@@ -215,6 +215,8 @@ class Loader:
             lines["registry_membership"].append(
                 f"{person_id}\t{household_id}\t{person_id}\t{r[d.P_RELATION]}\t{MEMBERS_SINCE}\t{NULL}\tregistered\t"
             )
+        head = household.person_rows[0]
+        area_id, kind = self.area_ids[head[d.P_AREA]], "lifted" if head[d.P_KIND] == "脱贫户" else "ordinary"
         latest = latest_year = None
         for r in sorted(household.income_rows, key=lambda r: r[d.I_YEAR]):
             ids["income"] += 1
@@ -224,7 +226,7 @@ class Loader:
             values = (
                 ids["income"], household_id, r[d.I_YEAR], r[d.I_WAGE], r[d.I_BUSINESS], r[d.I_PROPERTY],
                 r[d.I_TRANSFER], r[d.I_COSTS], r[d.I_CLAIMS], r[d.I_OUT_OF_POCKET], "{}", size, net, latest,
-                now, NULL,
+                now, NULL, kind, area_id, "t",  # the household as it is now (registry.incomes)
             )  # fmt: skip
             lines["registry_incomeyear"].append("\t".join(map(str, values)))
         # Some households below the line are under monitoring, a few near it had their risk eliminated.
@@ -233,10 +235,8 @@ class Loader:
             status = "monitored"
         elif latest is not None and latest < 12450 and self.rng.random() < 0.03:
             status = "eliminated"
-        head = household.person_rows[0]
         values = (
-            household_id, self.uuid(), household.number, self.area_ids[head[d.P_AREA]],
-            "lifted" if head[d.P_KIND] == "脱贫户" else "ordinary", head[d.P_LIFTED_YEAR] or NULL,
+            household_id, self.uuid(), household.number, area_id, kind, head[d.P_LIFTED_YEAR] or NULL,
             head[d.P_ATTRIBUTE], "t", status, head_id, size, now, now,
             # the latest income and the colour columns (registry.incomes, screening.colour): no case yet
             latest_year if latest_year else NULL, latest if latest is not None else NULL, "f",

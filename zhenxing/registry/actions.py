@@ -30,7 +30,7 @@ from zhenxing.audit.models import Kind
 from zhenxing.lib import idnumbers, personal
 from zhenxing.registry import rules
 from zhenxing.registry.history import derived, income_values, size_for_year, snapshot
-from zhenxing.registry.incomes import keep_latest
+from zhenxing.registry.incomes import keep_household, keep_latest
 from zhenxing.registry.models import (
     HEAD,
     Household,
@@ -52,6 +52,7 @@ def record_event(
     head = Membership.objects.filter(household=household, end_date__isnull=True, relation=HEAD).first()
     household.head_id = head.person_id if head else None
     household.save(update_fields=["member_count", "head", "updated_at"])
+    keep_household([household.pk])
     household_changed.send(sender=Household, household=household)
     state = snapshot(household)
     event = HouseholdEvent.objects.create(

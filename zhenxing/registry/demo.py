@@ -78,6 +78,22 @@ LIFTED_YEARS = (
 MAX_SERIAL = 9999  # 户编号 = 12-digit village code + 4-digit serial
 HOME_REGION = "420704"  # 鄂城区
 MARRIED_IN_REGIONS = ("420702", "420703")  # 梁子湖区, 华容区
+# A region code, birth year and sex give 182,500 numbers (365 days × 500 sequence numbers). Past FULL of
+# them the generator issues the person's number under the next of these Hubei codes instead (people born
+# or registered elsewhere): only registries of many millions (the benchmarks') get that far.
+OVERFLOW_REGIONS = (
+    "420700",
+    "420100",
+    "420111",
+    "420115",
+    "420117",
+    "420200",
+    "420600",
+    "420900",
+    "421000",
+    "421100",
+)
+FULL = 150_000
 HOUSEHOLD_SIZES = ((1, 0.14), (2, 0.27), (3, 0.24), (4, 0.19), (5, 0.10), (6, 0.04), (7, 0.02))
 MAX_AGE = 95
 
@@ -248,6 +264,7 @@ class _Builder:
         self.years = years
         self.as_of_year = years[-1]  # ages are as of 31 December of the last income year
         self.used_ids: set[str] = set()
+        self.issued: dict[tuple[str, int, int], int] = {}  # numbers per (region, birth year, parity)
         self._tables = {
             "size": _weighted(HOUSEHOLD_SIZES),
             "attribute": _weighted(LIFTED_ATTRIBUTES),
@@ -486,7 +503,14 @@ class _Builder:
         random_ = self.rng.random
         parity = 1 if sex == "男" else 0
         days = _DAYS_LEAP if birth_year % 4 == 0 and (birth_year % 100 or birth_year % 400 == 0) else _DAYS
-        prefix = f"{region}{birth_year}"
+        issued = self.issued
+        code = next(
+            (c for c in (region, *OVERFLOW_REGIONS) if issued.get((c, birth_year, parity), 0) < FULL), None
+        )
+        if code is None:
+            raise ValueError(f"{birth_year}年出生的{sex}性身份号码已用尽")
+        issued[code, birth_year, parity] = issued.get((code, birth_year, parity), 0) + 1
+        prefix = f"{code}{birth_year}"
         while True:
             first17 = f"{prefix}{days[int(random_() * len(days))]}{2 * int(random_() * 500) + parity:03d}"
             if first17 not in self.used_ids:

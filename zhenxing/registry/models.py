@@ -203,6 +203,15 @@ class IncomeYear(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The household's kind, village and activity as they are now, kept by `incomes.keep_household` on every
+    # household change (`actions.record_event`) and income write, so that an earlier year's distribution
+    # counts that year's incomes alone (one index-only scan) instead of joining them with the households.
+    household_kind = models.CharField("户类型（现）", max_length=10, default="", blank=True)
+    household_area = models.ForeignKey(
+        Area, verbose_name="所在村（现）", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    household_active = models.BooleanField("农户在册（现）", default=False)
 
     class Meta:
         verbose_name = "年度收入"
@@ -213,6 +222,13 @@ class IncomeYear(models.Model):
         indexes = [
             # Income band filters: households of a year below / near the line.
             models.Index(fields=["year", "net_income_per_capita"], name="income_year_per_capita_idx"),
+            # The dashboards' distribution of an earlier year: active households' incomes by kind and band,
+            # read from the index alone.
+            models.Index(
+                fields=["year", "household_kind", "net_income_per_capita", "household_area"],
+                condition=models.Q(household_active=True),
+                name="income_year_active_idx",
+            ),
         ]
 
     def __str__(self) -> str:

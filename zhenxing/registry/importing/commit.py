@@ -55,7 +55,7 @@ from zhenxing.registry.importing.households import (
     basis_of,
 )
 from zhenxing.registry.importing.income import IncomePlan, PlannedIncome
-from zhenxing.registry.incomes import keep_latest
+from zhenxing.registry.incomes import keep_household, keep_latest
 from zhenxing.registry.models import (
     HEAD,
     Household,
@@ -645,6 +645,7 @@ def _create_incomes(actor, incomes: list[PlannedIncome], today, reason, progress
         rows = [_income_row(i, actor) for i in batch]
         IncomeYear.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         keep_latest(r.household_id for r in rows)
+        keep_household(r.household_id for r in rows)
         snapshots, households = _snapshots({r.household_id for r in rows})
         events, audits = [], []
         for row in rows:

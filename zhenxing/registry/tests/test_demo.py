@@ -128,6 +128,18 @@ def test_it_gives_every_person_a_valid_unique_id_number_of_the_region(small):
     assert sum(1 for i in ids if i[:6] == "420704") / len(ids) > 0.9
 
 
+def test_it_issues_numbers_under_other_hubei_codes_once_a_birth_year_is_full(monkeypatch):
+    """Regression: a registry of ~20 million persons stalled, drawing forever among the used numbers of
+    the common birth years under 420704 (182,500 per code, birth year and sex)."""
+    monkeypatch.setattr(demo, "FULL", 3)
+    builder = demo._Builder(VILLAGES, 1, seed=1, years=(2024,))
+    ids = [builder.id_number("420704", 1970, "男") for _ in range(8)]
+
+    assert [i[:6] for i in ids] == ["420704"] * 3 + ["420700"] * 3 + ["420100"] * 2
+    assert all(idnumbers.validate(i) == i and i[6:10] == "1970" and int(i[16]) % 2 == 1 for i in ids)
+    assert len(set(ids)) == 8
+
+
 def test_it_keeps_ids_unique_across_a_large_district(district):
     ids = [r[P_ID] for r in district.person_rows]
 

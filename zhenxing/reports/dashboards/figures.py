@@ -257,7 +257,8 @@ def households(frame: Frame) -> dict:
     One pass over the area's active households, grouped by village and kind, counts both: the colour from
     the household's colour columns (`registry.colour_q`) and the band from its latest income
     (`Household.income_year`, `.income_per_capita`). When incomes of a later year than the distribution's
-    exist (an as-of date in an earlier year), the band is read from that year's incomes instead."""
+    exist (an as-of date in an earlier year), the band is read from that year's incomes instead (each keeps
+    its household's kind, village and activity)."""
     today = frame.today
     year = income_year(frame)
     counts = {
@@ -385,14 +386,15 @@ def income_year(frame: Frame) -> int | None:
 
 
 def _income_of_year(frame: Frame, year: int | None) -> list[dict]:
-    """Active households with an income of `year`, by kind and band, from that year's incomes (a year
-    before the latest, which the households do not carry)."""
+    """Active households with an income of `year`, by kind and band, from that year's incomes alone (a year
+    before the latest, which the households do not carry): each income keeps its household's kind, village
+    and activity as they are now (`registry.incomes.keep_household`), read from one partial index."""
     if year is None:
         return []
-    bands = _bands(policy_for(year)["monitoring_line"], "incomes__net_income_per_capita", Q())
+    bands = _bands(policy_for(year)["monitoring_line"], "net_income_per_capita", Q())
     return list(
-        within(Household.objects.filter(is_active=True, incomes__year=year), frame)
-        .values("kind")
+        within(IncomeYear.objects.filter(year=year, household_active=True), frame, "household_area")
+        .values(kind=F("household_kind"))
         .annotate(**{band: Count("pk", filter=q) for band, q in bands.items()})
         .order_by()
     )

@@ -15,9 +15,9 @@ Overdue visits do not make a household red: they are a to-do of its cadre, not a
 Lists and dashboards count colours over a whole district from three columns of the household that hold
 this rule's inputs (`risk_open`, `risk_monitored`, `risk_step_due`; `registry.queries.colour_q` reads them).
 `refresh(household_ids)` recomputes them from the warnings, leads, cases and monitoring status; it runs on
-every save or delete of a case, lead or warning (`receivers.py`), on the `risk_changed` signal the cases
-actions send after their queryset updates, and after the screening actions' bulk writes. The tests check
-the columns against this module household by household after the flows that change them.
+every save or delete of a case, lead or warning (`receivers.py`) and on the `risk_changed` signal the
+cases actions send after their queryset updates; a run's warnings stored in bulk set `risk_open`
+(`mark_open`). The tests check the columns against this module after every test (`conftest.py`).
 """
 
 from __future__ import annotations
@@ -110,6 +110,14 @@ def refresh(household_ids: Iterable[int]) -> None:
     values = _columns()
     for start in range(0, len(ids), CHUNK):
         Household.objects.filter(pk__in=ids[start : start + CHUNK]).update(**values)
+
+
+def mark_open(household_ids: Iterable[int]) -> None:
+    """These households just got a new open warning: `risk_open` is true whatever else holds — one plain
+    UPDATE instead of `refresh`'s subqueries (a first run at district scale stores hundreds of thousands)."""
+    ids = sorted(set(household_ids))
+    for start in range(0, len(ids), CHUNK):
+        Household.objects.filter(pk__in=ids[start : start + CHUNK], risk_open=False).update(risk_open=True)
 
 
 def refresh_all() -> int:

@@ -240,14 +240,16 @@ def _store_warnings(run, hits: Sequence[Hit], households, raised_on, policy) -> 
         # A concurrent run may have stored the same identity first: that row wins, this one is seen.
         Warning.objects.bulk_create(rows, ignore_conflicts=True)
     created: list[int] = []
+    opened: set[int] = set()
     for chunk in _chunks(list(temporary)):
         for pk, number in Warning.objects.filter(number__in=chunk).values_list("pk", "number"):
             existing[temporary[number].identity] = pk
             created.append(pk)
+            opened.add(temporary[number].household_id)
         # The final number from the pk, in the database: one UPDATE per chunk (a bulk_update's CASE per row
         # cost about a third of storing a first run's warnings).
         Warning.objects.filter(number__in=chunk).update(number=_number_of_pk())
-    colour.refresh({temporary[number].household_id for number in temporary})  # bulk_create sends no signals
+    colour.mark_open(opened)  # bulk_create sends no signals
     new_ids = set(created)
     seen = sorted({existing[h.identity] for h in hits if h.identity in existing} - new_ids)
     for chunk in _chunks(seen):

@@ -141,9 +141,11 @@ def _evaluate(actor, run, policy: YearPolicy, as_of, backend, household_ids, pro
     rules = enabled_rules(policy.values)
     total = len(rules) + 3  # snapshot, engine set-up, each rule, storing
     step(0, total, "正在生成数据快照")
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="zhenxing-screening-") as directory:
         info = write_snapshot(Path(directory), household_ids=household_ids)
         log += info.lines()
+        snapshot_seconds = time.perf_counter() - started
         step(1, total, "正在运行筛查规则")
         result = engine.run(
             Path(directory),
@@ -155,8 +157,13 @@ def _evaluate(actor, run, policy: YearPolicy, as_of, backend, household_ids, pro
             progress=lambda done, _: step(1 + done, total, "正在运行筛查规则"),
         )
     log += result.log
+    engine_seconds = time.perf_counter() - started - snapshot_seconds
     step(total - 1, total, "正在保存预警和疑点")
     stored = actions.store_hits(actor, run, result.hits, raised_on=timezone.localdate(), policy=policy)
+    log.append(
+        f"用时：数据快照 {snapshot_seconds:.1f} 秒，规则计算 {engine_seconds:.1f} 秒，"
+        f"保存 {time.perf_counter() - started - snapshot_seconds - engine_seconds:.1f} 秒"
+    )
     step(total, total, "筛查完成")
     return result, stored
 

@@ -2,6 +2,7 @@
 restricted runs; the job, the monthly schedule and `zhenxing screen`."""
 
 import datetime
+import re
 import threading
 
 import pytest
@@ -55,6 +56,9 @@ def test_it_stores_a_warning_with_its_rule_values_and_feed_rows(cast, household)
     assert (screening.new_warnings, screening.new_discrepancies) == (1, 0)
     assert screening.counts["medical_lifted"] == 1 and sum(screening.counts.values()) == 1
     assert screening.policy_version == policy_for(2025).version
+    assert re.search(
+        r"^用时：数据快照 \d+\.\d 秒，规则计算 \d+\.\d 秒，保存 \d+\.\d 秒$", screening.log, re.M
+    )
     assert warning.number == f"YJ{warning.pk:08d}"
     assert (warning.rule, warning.rule_version, warning.period, warning.risk_type) == (
         "medical_lifted",

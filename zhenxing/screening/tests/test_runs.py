@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
 from zhenxing.audit.models import AuditEntry
@@ -20,6 +21,7 @@ from zhenxing.jobs.worker import Worker
 from zhenxing.policy.resolve import policy_for
 from zhenxing.registry.models import Person
 from zhenxing.screening import runs
+from zhenxing.screening.actions import warnings as warnings_actions
 from zhenxing.screening.models import FeedRow, ScreeningRun, Warning
 from zhenxing.screening.tests.run_helpers import (
     AS_OF,
@@ -455,3 +457,19 @@ def test_it_shows_a_run_with_its_counts_per_rule(client, cast, household):
     counts = {rule.key: n for rule, n in response.context["counts"]}
     assert (len(counts), counts["medical_lifted"], response.context["total"]) == (16, 1, 1)
     assert "新增预警" in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_run_that_stores_many_warnings_refreshes_their_statistics(cast, household, monkeypatch):
+    """Regression: a re-run at 20 million persons spent 81 s looking its 248,657 warnings up, PostgreSQL
+    having no statistics yet for the rows the first run had just stored."""
+    monkeypatch.setattr(warnings_actions, "ANALYZE_AFTER", 1)
+    push(cast, "medical", [medical(1, "6000.00")])
+
+    run(cast)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'screening_warning' AND attname = 'household_id'"
+        )
+        assert cursor.fetchone() == (1,)

@@ -9,9 +9,9 @@ distribution without joining a million households with a million incomes.
 - `IncomeYear.household_kind` / `.household_area` / `.household_active`: the household as it is now (an
   earlier year's distribution reads that year's incomes alone, from one index).
 
-Every writer of incomes calls both in the same transaction (`actions.record_income`, the income import in
-`importing/commit.py`), and `actions.record_event` — which every change of a household ends with — calls
-`keep_household`; the migrations that added the columns filled them. `registry/tests/test_latest_income.py`
+Every writer of incomes keeps both in the same transaction (`actions.record_income`; the income import in
+`importing/commit.py`, which sets a new income's household fields before inserting it), and
+`actions.record_event` — which every change of a household ends with — calls `keep_household`; the migrations that added the columns filled them. `registry/tests/test_latest_income.py`
 checks the copies after each writer.
 """
 

@@ -135,14 +135,11 @@ def refresh_all() -> int:
     return len(ids)
 
 
-def stale(household_ids: Iterable[int] | None = None) -> list[tuple[int, tuple, tuple]]:
-    """(pk, stored, computed) of every household (or of these) whose colour columns differ from what
-    `refresh` would write — empty when they are kept; the test suite checks it after every test."""
+def stale() -> list[tuple[int, tuple, tuple]]:
+    """(pk, stored, computed) of every household whose colour columns differ from what `refresh` would
+    write — empty when they are kept; the test suite checks it after every test."""
     names = ("risk_open", "risk_monitored", "risk_step_due")
-    households = (
-        Household.objects.all() if household_ids is None else Household.objects.filter(pk__in=household_ids)
-    )
-    rows = households.annotate(**{f"computed_{n}": e for n, e in _columns().items()}).values_list(
+    rows = Household.objects.annotate(**{f"computed_{n}": e for n, e in _columns().items()}).values_list(
         "pk", *names, *(f"computed_{n}" for n in names)
     )
     return [(row[0], row[1:4], row[4:7]) for row in rows if tuple(row[1:4]) != tuple(row[4:7])]

@@ -55,7 +55,7 @@ from zhenxing.registry.importing.households import (
     basis_of,
 )
 from zhenxing.registry.importing.income import IncomePlan, PlannedIncome
-from zhenxing.registry.incomes import keep_household, keep_latest
+from zhenxing.registry.incomes import keep_latest
 from zhenxing.registry.models import (
     HEAD,
     Household,
@@ -643,10 +643,13 @@ def _create_incomes(actor, incomes: list[PlannedIncome], today, reason, progress
     done = 0
     for batch in chunks(incomes, BATCH_SIZE):
         rows = [_income_row(i, actor) for i in batch]
+        snapshots, households = _snapshots({r.household_id for r in rows})
+        for row in rows:  # the household as it is now (registry.incomes), set before the insert
+            household = households[row.household_id]
+            row.household_kind, row.household_area_id = household.kind, household.area_id
+            row.household_active = household.is_active
         IncomeYear.objects.bulk_create(rows, batch_size=BATCH_SIZE)
         keep_latest(r.household_id for r in rows)
-        keep_household(r.household_id for r in rows)
-        snapshots, households = _snapshots({r.household_id for r in rows})
         events, audits = [], []
         for row in rows:
             data = {"year": row.year, "after": income_values(row)}

@@ -219,6 +219,10 @@ ZX_MAX_UPLOAD_MB = envint("ZX_MAX_UPLOAD_MB", 20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Screening keeps each feed upload's rows, once read for a run, as a Parquet file here (one folder per database):
+# an upload's rows never change, so a later run reads only the uploads that came since. Empty: not kept.
+SCREENING_CACHE_DIR = env("ZX_SCREENING_CACHE_DIR", str(VAR_DIR / "screening-cache"))
+
 # Jobs: `make demo` runs a worker thread inside `zhenxing serve`; production runs `zhenxing worker`.
 ZX_JOB_STALE_MINUTES = envint("ZX_JOB_STALE_MINUTES", 10)
 

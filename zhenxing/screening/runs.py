@@ -143,7 +143,7 @@ def _evaluate(actor, run, policy: YearPolicy, as_of, backend, household_ids, pro
     step(0, total, "正在生成数据快照")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="zhenxing-screening-") as directory:
-        info = write_snapshot(Path(directory), household_ids=household_ids)
+        info = write_snapshot(Path(directory), as_of=as_of, household_ids=household_ids)
         log += info.lines()
         snapshot_seconds = time.perf_counter() - started
         step(1, total, "正在运行筛查规则")
@@ -279,7 +279,7 @@ def preview_settings(proposed: Mapping[str, Any], *, as_of: date | None = None) 
     current = dict(policy_for(as_of.year).values)
     proposed = {**current, **proposed}
     with tempfile.TemporaryDirectory(prefix="zhenxing-preview-") as directory:
-        write_snapshot(Path(directory))
+        write_snapshot(Path(directory), as_of=as_of)
         before = _hits(Path(directory), current, as_of)
         after = _hits(Path(directory), proposed, as_of)
     preview = Preview(as_of)

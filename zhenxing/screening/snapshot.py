@@ -19,11 +19,15 @@ What goes in:
   status is 在册. Former members are left out: no rule reads them.
 - every table with `id_hash` (persons, feeds) also gets the engine's join key `key_hi`/`key_lo`,
   computed here from the hash (`schema.hash_keys`: its first 128 bits as two signed 64-bit integers).
-- `incomes`: every recorded income year of active households.
+- `incomes`: every recorded income year of active households — or, for a run as of a day, only those the
+  rules read then (each household's latest year not after the as-of year and the year before it).
 - `feed_<kind>`: the stored rows of every upload (matched or not: a person registered later still
   matches by `id_hash`). `FeedRow.data` holds the engine's column names with text values; they are cast
   to the schema's types, an empty text is a null, and a value that cannot be read (a malformed date or
   amount, which validation should have stopped) is a null and counted in `SnapshotInfo.unreadable`.
+- Uploads: a whole snapshot reads each upload's rows once into a Parquet part of its own, kept in
+  `settings.SCREENING_CACHE_DIR` (an upload's rows are never changed), and puts the feed's table together
+  from the parts: later runs read only the uploads that came since (`_upload_part`).
 - Re-uploads: a record sent again in a later upload (the same person and the same value in every
   column) is the same record, so it is written once, as the row of the latest upload; identical rows
   within one upload stay separate (the k-th copy in one upload matches the k-th copy in another). This
@@ -32,8 +36,16 @@ What goes in:
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from pathlib import Path
@@ -43,8 +55,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 
 from zhenxing.cases.models import Case, CaseStatus
@@ -70,11 +83,15 @@ class SnapshotInfo:
     feeds: dict[str, int] = field(default_factory=dict)  # kind → rows written (after re-upload merging)
     unreadable: dict[str, int] = field(default_factory=dict)  # kind → values that could not be read
     restricted: bool = False
+    income_year: int | None = None  # incomes limited to those the rules read in this year
 
     def lines(self) -> list[str]:
         """Chinese lines for the run's log."""
         scope = "（仅指定的农户）" if self.restricted else ""
-        lines = [f"快照{scope}：{self.households} 户，{self.persons} 名在户人员，{self.incomes} 条年度收入"]
+        which = f"（各户 {self.income_year} 年及以前最近一年和上一年）" if self.income_year else ""
+        lines = [
+            f"快照{scope}：{self.households} 户，{self.persons} 名在户人员，{self.incomes} 条年度收入{which}"
+        ]
         for kind, rows in self.feeds.items():
             lines.append(f"快照：{schema.FEED_LABELS[kind]}数据 {rows} 条")
         for kind, count in self.unreadable.items():
@@ -82,9 +99,12 @@ class SnapshotInfo:
         return lines
 
 
-def write_snapshot(directory: Path, *, household_ids: Sequence[int] | None = None) -> SnapshotInfo:
+def write_snapshot(
+    directory: Path, *, as_of: date | None = None, household_ids: Sequence[int] | None = None
+) -> SnapshotInfo:
     """Write every snapshot table into `directory` (created if needed); returns what was written.
 
+    With `as_of`, `incomes` holds only the years the rules can read as of that day (`_readable_incomes`).
     With `household_ids` (at most `RESTRICT_LIMIT`), only those households, their members and incomes,
     and the feed rows of their members are written; the engine must then be run for the same ids.
     """
@@ -92,10 +112,12 @@ def write_snapshot(directory: Path, *, household_ids: Sequence[int] | None = Non
     directory.mkdir(parents=True, exist_ok=True)
     ids = sorted(set(household_ids)) if household_ids is not None else None
     restricted = ids is not None and len(ids) <= RESTRICT_LIMIT
-    info = SnapshotInfo(directory, restricted=restricted)
+    info = SnapshotInfo(directory, restricted=restricted, income_year=as_of.year if as_of else None)
     households = Household.objects.filter(is_active=True)
     members = Membership.objects.filter(end_date__isnull=True, household__is_active=True)
     incomes = IncomeYear.objects.filter(household__is_active=True)
+    if as_of is not None:
+        incomes = _readable_incomes(incomes, as_of.year)
     if restricted:
         households = households.filter(pk__in=ids)
         members = members.filter(household_id__in=ids)
@@ -111,7 +133,20 @@ def write_snapshot(directory: Path, *, household_ids: Sequence[int] | None = Non
             info.feeds[kind] = rows
         if unreadable:
             info.unreadable[kind] = unreadable
+    if hashes is None:
+        prune_cache()
     return info
+
+
+def _readable_incomes(incomes, year: int):
+    """The incomes the rules can read in `year` (`engine/rules.py`, INCOME): each household's latest year not
+    after it, and the year just before that. The registry keeps each household's latest year
+    (`Household.income_year`); where that is not after `year`, those are that year and the one before it —
+    a registry with many years of incomes writes two per household instead of all. (A household with a
+    later year keeps every year up to `year`.)"""
+    return incomes.filter(year__lte=year).filter(
+        Q(household__income_year__gt=year) | Q(year__gte=F("household__income_year") - 1)
+    )
 
 
 # --- registry ---------------------------------------------------------------------------------------------
@@ -220,13 +255,36 @@ def _write_incomes(directory: Path, incomes, copy: bool) -> int:
 
 
 def _write_feed(directory: Path, kind: str, hashes) -> tuple[int, int]:
-    """(rows written, unreadable values) of one feed kind; no file when it has no rows."""
+    """(rows written, unreadable values) of one feed kind; no file when it has no rows.
+
+    A whole snapshot is put together from each upload's rows, read once (`_upload_part`, cached); a small
+    run's (`hashes`: its members) are read row by row from the database."""
     target = schema.FEEDS[kind]
-    rows = _feed_rows(kind, hashes)
-    if hashes is not None:  # a few households' rows: sorted here (see `_feed_rows`)
-        rows = sorted(rows)
-    columns = [f for f in target if f.name not in FIXED_FEED_COLUMNS]
-    unreadable = [0]
+    path = directory / schema.file_name(f"feed_{kind}")
+    if hashes is not None:
+        unreadable = [0]
+        build = _feed_builder(kind, unreadable)
+        written = _write(path, target, sorted(_feed_rows(kind, hashes)), lambda b: _without_upload(build(b)))
+        return written, unreadable[0]
+    parts = [_upload_part(directory, kind, pk, public_id) for pk, public_id in _uploads(kind)]
+    filled = [p for p in parts if p.rows]
+    unreadable = sum(p.unreadable for p in parts)
+    if not filled:
+        return 0, unreadable
+    if len(filled) == 1:  # one upload's rows are already the table: no record can have been sent again
+        _place(filled[0].path, path)
+        return filled[0].rows, unreadable
+    return _merge_reuploads([(p.path, p.upload_id) for p in filled], path, target), unreadable
+
+
+def _uploads(kind: str) -> list[tuple[int, Any]]:
+    return list(FeedUpload.objects.filter(kind=kind).order_by("pk").values_list("pk", "public_id"))
+
+
+def _feed_builder(kind: str, unreadable: list[int]):
+    """The row-by-row path's batch builder for `kind`: (pk, upload, id_hash, data) rows → arrays (with
+    `upload_id`); counts the values that cannot be read into `unreadable[0]`."""
+    columns = [f for f in schema.FEEDS[kind] if f.name not in FIXED_FEED_COLUMNS]
 
     def build(batch: list[tuple]) -> dict[str, pa.Array]:
         ids, uploads, id_hashes, data = zip(*batch, strict=True)
@@ -240,22 +298,111 @@ def _write_feed(directory: Path, kind: str, hashes) -> tuple[int, int]:
         arrays["upload_id"] = pa.array(uploads, pa.int64())
         return arrays
 
-    path = directory / schema.file_name(f"feed_{kind}")
-    single = FeedUpload.objects.filter(kind=kind).count() <= 1
-    raw = path if single else directory / f"raw_feed_{kind}.parquet"
-    with_upload = target if single else target.append(pa.field("upload_id", pa.int64(), nullable=False))
-    written = _copy_feed(raw, with_upload, kind, columns) if hashes is None and _copies() else None
-    if written is None:  # row by row: portable, and the reading of values that are not canonical
-        if single:
-            written = _write(path, target, rows, lambda batch: _without_upload(build(batch)))
-        else:
-            written = _write(raw, with_upload, rows, build)
-    if single:
-        return written, unreadable[0]
-    if written:
-        written = _merge_reuploads(raw, path, target)
-    raw.unlink(missing_ok=True)
+    return build
+
+
+# --- one upload's rows, read once -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One upload's rows in the feed's schema, in pk order (`path`), and what reading them found."""
+
+    path: Path
+    upload_id: int
+    rows: int
+    unreadable: int
+
+
+# Raise when the way an upload's rows are read into the schema changes: older cached parts are then read again.
+PART_VERSION = 1
+
+
+def cache_dir() -> Path | None:
+    """Where uploads' parts are kept for this database (`settings.SCREENING_CACHE_DIR`, one folder per
+    database, so that two databases never share a part); None: not kept, every snapshot reads every row."""
+    root = settings.SCREENING_CACHE_DIR
+    if not root:
+        return None
+    db = connection.settings_dict
+    name = f"{connection.vendor}:{db.get('HOST') or ''}:{db.get('PORT') or ''}:{db['NAME']}"
+    return Path(root) / hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+def _upload_part(directory: Path, kind: str, upload_id: int, public_id) -> Part:
+    """The upload's part: from the cache when it was read before, else read now (and cached).
+
+    An upload's rows never change once stored (they are written with their upload in one transaction and
+    never edited or deleted), so a part read once stays true; it is named by the upload's public id
+    (unique across databases) and `PART_VERSION`. A part is written under a temporary name and renamed, its
+    description (rows, unreadable values) last: a part without one is not used."""
+    cache = cache_dir()
+    folder = cache if cache is not None else directory
+    stem = f"feed-{kind}-{public_id}-v{PART_VERSION}"
+    path, about = folder / f"{stem}.parquet", folder / f"{stem}.json"
+    if cache is not None and about.exists():
+        described = json.loads(about.read_text())
+        if not described["rows"] or path.exists():
+            return Part(path, upload_id, described["rows"], described["unreadable"])
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f"{stem}.{uuid.uuid4().hex}.partial"
+    try:
+        rows, unreadable = _read_upload(partial, kind, upload_id)
+        if rows:
+            os.replace(partial, path)
+        if cache is not None:
+            described = json.dumps({"rows": rows, "unreadable": unreadable})
+            temporary = about.with_suffix(f".{uuid.uuid4().hex}.partial")
+            temporary.write_text(described)
+            os.replace(temporary, about)
+    finally:
+        partial.unlink(missing_ok=True)
+    return Part(path, upload_id, rows, unreadable)
+
+
+def _read_upload(path: Path, kind: str, upload_id: int) -> tuple[int, int]:
+    """Write one upload's rows to `path` in the feed's schema (no file when none); (rows, unreadable values).
+    On PostgreSQL through COPY (`_copy_feed`), unless some value is not in its canonical form."""
+    target = schema.FEEDS[kind]
+    columns = [f for f in target if f.name not in FIXED_FEED_COLUMNS]
+    if _copies():
+        written = _copy_feed(path, target, kind, columns, upload_id)
+        if written is not None:
+            return written, 0
+    unreadable = [0]
+    build = _feed_builder(kind, unreadable)
+    rows = FeedRow.objects.filter(kind=kind, upload_id=upload_id).order_by("pk")
+    rows = rows.values_list("pk", "upload_id", "id_hash", "data")
+    written = _write(path, target, rows, lambda batch: _without_upload(build(batch)))
     return written, unreadable[0]
+
+
+def _place(part: Path, path: Path) -> None:
+    """Put an upload's part in the snapshot as the feed's table: a hard link (no copy) where it can be."""
+    try:
+        os.link(part, path)
+    except OSError:  # another file system (or one without links)
+        shutil.copyfile(part, path)
+
+
+def prune_cache(keep_days: int = 1) -> int:
+    """Remove this database's cached parts whose upload no longer exists (a database restored or rebuilt),
+    once older than `keep_days`; returns the files removed."""
+    cache = cache_dir()
+    if cache is None or not cache.exists():
+        return 0
+    known = {str(u) for u in FeedUpload.objects.values_list("public_id", flat=True)}
+    cutoff = time.time() - keep_days * 86_400
+    removed = 0
+    for file in cache.iterdir():
+        match = _PART_NAME.match(file.name)
+        if match and match["public_id"] not in known and file.stat().st_mtime < cutoff:
+            file.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+_PART_NAME = re.compile(r"feed-[a-z_]+-(?P<public_id>[0-9a-f-]{36})-v[0-9]+\.")
 
 
 # The values `_copy_feed` reads in DuckDB: exactly those the row-by-row path reads the same way.
@@ -263,18 +410,17 @@ _CANONICAL = {"date": r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "money": r"-?[0-9]{1,12}(\.
 _EDGE_SPACE = r"^[\s\p{Z}\x0b\x1c-\x1f\x85]|[\s\p{Z}\x0b\x1c-\x1f\x85]$"
 
 
-def _copy_feed(path: Path, target: pa.Schema, kind: str, columns) -> int | None:
-    """A whole feed table through COPY (`_write_by_copy`): PostgreSQL takes each value out of the JSON
+def _copy_feed(path: Path, target: pa.Schema, kind: str, columns, upload_id: int) -> int | None:
+    """One upload's rows through COPY (`_write_by_copy`): PostgreSQL takes each value out of the JSON
     (`data ->> key`), DuckDB casts it. Returns the rows written, or None (and no file) when some value is not
     in its canonical form (a date 'YYYY-MM-DD', an amount with at most two decimals and no exponent) — which
     validation does not let through — so that the row-by-row path reads and counts those as it always has.
     At 10 million feed rows the row-by-row path spends minutes decoding JSON in Python."""
     values = {f"v{i}": KT(f"data__{f.name}") for i, f in enumerate(columns)}
-    rows = FeedRow.objects.filter(kind=kind).annotate(**values).order_by("pk")
-    fixed = ["pk", "id_hash"] if "upload_id" not in target.names else ["pk", "id_hash", "upload_id"]
-    rows = rows.values_list(*fixed, *values)
-    types = ["BIGINT", "VARCHAR", *(["BIGINT"] if len(fixed) == 3 else []), *(["VARCHAR"] * len(values))]
-    first = len(fixed)
+    rows = FeedRow.objects.filter(kind=kind, upload_id=upload_id).annotate(**values).order_by("pk")
+    rows = rows.values_list("pk", "id_hash", *values)
+    types = ["BIGINT", "VARCHAR", *(["VARCHAR"] * len(values))]
+    first = 2
     expressions = {"row_id": "c0", "id_hash": "c1"}
     expressions |= {"key_hi": _SQL_KEY.format(start=1).replace("c2", "c1")}
     expressions |= {"key_lo": _SQL_KEY.format(start=17).replace("c2", "c1")}
@@ -294,8 +440,6 @@ def _copy_feed(path: Path, target: pa.Schema, kind: str, columns) -> int | None:
             expressions[f.name] = text
             continue
         unreadable.append(f"({text} IS NOT NULL AND {expressions[f.name]} IS NULL)")
-    if len(fixed) == 3:
-        expressions["upload_id"] = "c2"
     expressions = {name: expressions[name] for name in target.names}
     written, bad = _write_by_copy(path, target, rows, types, expressions, count=" OR ".join(unreadable))
     if bad:
@@ -361,14 +505,23 @@ def _parse(value: str | None, type_: pa.DataType) -> Any:
         return None
 
 
-def _merge_reuploads(raw: Path, path: Path, target: pa.Schema) -> int:
-    """Write `raw` to `path` with records sent again in a later upload written once (module docstring)."""
+def _merge_reuploads(parts: list[tuple[Path, int]], path: Path, target: pa.Schema) -> int:
+    """Write the uploads' parts ((file, upload id), each in the feed's schema) to `path` as one table, records
+    sent again in a later upload written once (module docstring); in row_id order."""
     same = ", ".join(f.name for f in target if f.name != "row_id")
     columns = ", ".join(f.name for f in target)
-    source = "read_parquet(" + "'" + str(raw).replace("'", "''") + "')"
+    source = " UNION ALL ".join(
+        "SELECT *, "
+        + str(int(upload))
+        + " AS upload_id FROM read_parquet('"
+        + str(part).replace("'", "''")
+        + "')"
+        for part, upload in parts
+    )
     sql = (
-        "WITH numbered AS (SELECT *, row_number() OVER"
-        f" (PARTITION BY upload_id, {same} ORDER BY row_id) AS occurrence FROM {source}),"
+        f"WITH uploaded AS ({source}),"
+        " numbered AS (SELECT *, row_number() OVER"
+        f" (PARTITION BY upload_id, {same} ORDER BY row_id) AS occurrence FROM uploaded),"
         " ranked AS (SELECT *, row_number() OVER"
         f" (PARTITION BY {same}, occurrence ORDER BY upload_id DESC, row_id DESC) AS pick FROM numbered)"
         f" SELECT {columns} FROM ranked WHERE pick = 1 ORDER BY row_id"

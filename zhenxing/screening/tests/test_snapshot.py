@@ -95,12 +95,12 @@ def test_a_small_runs_feed_rows_are_found_by_their_id_hash_without_planner_stati
 
 
 def test_postgresql_copy_writes_exactly_the_feed_files_of_the_row_by_row_path(
-    cast, village, tmp_path, monkeypatch
+    cast, village, tmp_path, monkeypatch, settings
 ):
     """On PostgreSQL whole feed tables are read with COPY (values taken out of the JSON by the database, cast
     by DuckDB); the files must be the very ones the row-by-row path writes — one upload (vehicle), several
-    uploads with a re-sent record (medical), empty values — and a value not in its canonical form sends the
-    table back to the row-by-row path, which reads and counts it as before."""
+    uploads with a re-sent record (medical), empty values — and a value not in its canonical form sends its
+    upload back to the row-by-row path, which reads and counts it as before."""
     from django.db import connection
 
     from zhenxing.screening import snapshot
@@ -109,6 +109,7 @@ def test_postgresql_copy_writes_exactly_the_feed_files_of_the_row_by_row_path(
 
     if connection.vendor != "postgresql":
         pytest.skip("COPY is PostgreSQL's (on SQLite the row-by-row path is the only one)")
+    settings.SCREENING_CACHE_DIR = ""  # each snapshot reads every row (the rows are edited below)
     lifted(cast, village)
     first = [medical(1, "3000.00"), medical(2, "1,234.5", day="2024-12-31"), medical(9, "0")]
     push(cast, "medical", first)
@@ -119,9 +120,10 @@ def test_postgresql_copy_writes_exactly_the_feed_files_of_the_row_by_row_path(
     read_by_copy = {}
     real_copy_feed = snapshot._copy_feed
 
-    def copy_feed(path, target, kind, columns):
-        read_by_copy[kind] = real_copy_feed(path, target, kind, columns)
-        return read_by_copy[kind]
+    def copy_feed(path, target, kind, columns, upload_id):
+        rows = real_copy_feed(path, target, kind, columns, upload_id)
+        read_by_copy.setdefault(kind, []).append(rows)
+        return rows
 
     monkeypatch.setattr(snapshot, "_copy_feed", copy_feed)
 
@@ -143,8 +145,10 @@ def test_postgresql_copy_writes_exactly_the_feed_files_of_the_row_by_row_path(
 
     copied = both("canonical")
     assert copied.feeds == {"medical": 4, "vehicle": 2} and copied.unreadable == {}
-    read = {kind: rows for kind, rows in read_by_copy.items() if rows != 0}
-    assert read == {"medical": 5, "vehicle": 2}  # read by COPY (medical before merging the re-sent)
+    assert read_by_copy == {
+        "medical": [3, 2],
+        "vehicle": [2],
+    }  # each upload by COPY, before merging the re-sent
     rows = pq.read_table(tmp_path / "canonical-copy" / schema.file_name("feed_medical")).to_pylist()
     assert [str(r["self_pay"]) for r in rows] == ["1234.50", "0.00", "3000.00", "20000.00"]
 
@@ -153,5 +157,143 @@ def test_postgresql_copy_writes_exactly_the_feed_files_of_the_row_by_row_path(
     bad.save()
     copied = both("malformed")
     assert copied.unreadable == {"medical": 2}
-    read = {kind: rows for kind, rows in read_by_copy.items() if rows != 0}
-    assert read == {"medical": None, "vehicle": 2}  # medical went back to the row-by-row path
+    # the first medical upload went back to the row-by-row path, the second did not
+    assert read_by_copy == {"medical": [None, 2], "vehicle": [2]}
+
+
+def _feed_files(directory):
+    return {
+        kind: pq.read_table(directory / schema.file_name(f"feed_{kind}"))
+        for kind in schema.FEEDS
+        if (directory / schema.file_name(f"feed_{kind}")).exists()
+    }
+
+
+def test_a_whole_snapshot_reads_each_upload_once_and_later_only_the_new_ones(
+    cast, village, tmp_path, monkeypatch, settings
+):
+    """Each upload's rows are read from the database once, into a cached part; the next snapshot puts the
+    feeds together from the parts (the same files as reading every row) and reads only a new upload."""
+    from zhenxing.screening import snapshot
+    from zhenxing.screening.tests.run_helpers import vehicle
+
+    settings.SCREENING_CACHE_DIR = str(tmp_path / "cache")
+    lifted(cast, village)
+    first = push(cast, "medical", [medical(1, "3000.00"), medical(2, "100.00"), medical(9, "0")])
+    cars = push(cast, "vehicle", [vehicle(1)])
+    read = []
+    real_read = snapshot._read_upload
+
+    def read_upload(path, kind, upload_id):
+        read.append(upload_id)
+        return real_read(path, kind, upload_id)
+
+    monkeypatch.setattr(snapshot, "_read_upload", read_upload)
+
+    info = write_snapshot(tmp_path / "one")
+    assert sorted(read) == sorted([first.pk, cars.pk])
+    assert info.feeds == {"medical": 3, "vehicle": 1}
+    # an upload alone is its feed's table: its part is linked into the snapshot, not copied
+    part = next((tmp_path / "cache").glob(f"*/feed-vehicle-{cars.public_id}-v*.parquet"))
+    assert (tmp_path / "one" / schema.file_name("feed_vehicle")).samefile(part)
+
+    read.clear()
+    again = write_snapshot(tmp_path / "two")
+    assert read == [] and (again.feeds, again.unreadable) == (info.feeds, info.unreadable)
+
+    second = push(
+        cast, "medical", [medical(1, "3000.00"), medical(3, "20000.00")]
+    )  # 张三's record sent again
+    read.clear()
+    cached = write_snapshot(tmp_path / "three")
+    assert read == [second.pk]
+    assert cached.feeds == {"medical": 4, "vehicle": 1}
+
+    settings.SCREENING_CACHE_DIR = ""  # no cache: every row read again
+    fresh = write_snapshot(tmp_path / "fresh")
+    assert sorted(read[1:]) == sorted([first.pk, cars.pk, second.pk])
+    assert (fresh.feeds, fresh.unreadable) == (cached.feeds, cached.unreadable)
+    expected, got = _feed_files(tmp_path / "fresh"), _feed_files(tmp_path / "three")
+    assert list(got) == list(expected) == ["medical", "vehicle"]
+    for kind, table in expected.items():
+        assert got[kind].equals(table, check_metadata=True), kind
+    assert [str(r["self_pay"]) for r in got["medical"].to_pylist()] == [
+        "100.00",
+        "0.00",
+        "3000.00",
+        "20000.00",
+    ]
+
+
+def test_a_cached_part_keeps_the_count_of_values_it_could_not_read(cast, village, tmp_path, settings):
+    from zhenxing.screening.models import FeedRow
+
+    settings.SCREENING_CACHE_DIR = str(tmp_path / "cache")
+    lifted(cast, village)
+    push(cast, "medical", [medical(1, "3000.00")])
+    FeedRow.objects.update(
+        data={**FeedRow.objects.get().data, "self_pay": "3000.001"}
+    )  # validation stops this
+
+    first, second = write_snapshot(tmp_path / "one"), write_snapshot(tmp_path / "two")
+    assert first.unreadable == second.unreadable == {"medical": 1}
+    assert first.feeds == second.feeds == {"medical": 1}
+
+
+def test_parts_of_uploads_the_database_no_longer_has_are_removed_after_a_day(
+    cast, village, tmp_path, settings
+):
+    import os
+    import time
+
+    from zhenxing.screening import snapshot
+
+    settings.SCREENING_CACHE_DIR = str(tmp_path / "cache")
+    lifted(cast, village)
+    upload = push(cast, "medical", [medical(1, "3000.00")])
+    write_snapshot(tmp_path / "one")
+    folder = snapshot.cache_dir()
+    kept = sorted(p.name for p in folder.iterdir())
+    assert kept == [
+        f"feed-medical-{upload.public_id}-v{snapshot.PART_VERSION}.{e}" for e in ("json", "parquet")
+    ]
+    gone = "feed-medical-00000000-0000-4000-8000-000000000000-v1"
+    recent = "feed-vehicle-00000000-0000-4000-8000-000000000001-v1"
+    for name in (f"{gone}.json", f"{gone}.parquet", f"{recent}.json"):
+        (folder / name).write_text("{}")
+    two_days_ago = time.time() - 2 * 86_400
+    for name in (f"{gone}.json", f"{gone}.parquet", *kept):
+        os.utime(folder / name, (two_days_ago, two_days_ago))
+
+    assert snapshot.prune_cache() == 2
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*kept, f"{recent}.json"])
+
+
+def test_a_run_as_of_a_day_writes_only_the_income_years_the_rules_read(cast, village, tmp_path):
+    """The rules read each household's latest income year not after the as-of year and the year before it
+    (`engine/rules.py`); the snapshot for a day writes those — all years up to it when the household has a
+    later one."""
+    import datetime
+
+    from zhenxing.registry.actions import record_income
+    from zhenxing.screening.tests.run_helpers import ordinary
+
+    household, other = lifted(cast, village), ordinary(cast, village)
+    zero = {"business_income": "0", "property_income": "0", "transfer_income": "0", "production_costs": "0"}
+    for year in (2024, 2025, 2026):
+        record_income(None, household, year, {"wage_income": f"{year}0.00", **zero})
+    record_income(None, other, 2024, {"wage_income": "9000.00", **zero})
+
+    def years(as_of):
+        info = write_snapshot(tmp_path / str(as_of), as_of=as_of)
+        rows = pq.read_table(tmp_path / str(as_of) / "incomes.parquet").to_pylist()
+        assert info.incomes == len(rows)
+        return [(r["household_id"] == household.pk, r["year"]) for r in rows]
+
+    assert years(datetime.date(2027, 3, 31)) == [(True, 2025), (True, 2026), (False, 2024)]
+    assert years(datetime.date(2026, 1, 1)) == [(True, 2025), (True, 2026), (False, 2024)]
+    assert years(datetime.date(2025, 12, 31)) == [(True, 2024), (True, 2025), (False, 2024)]
+    assert years(datetime.date(2024, 6, 30)) == [(True, 2024), (False, 2024)]
+    assert years(datetime.date(2023, 6, 30)) == []
+    everything = write_snapshot(tmp_path / "all")
+    assert everything.incomes == 4

@@ -84,6 +84,7 @@ class SnapshotInfo:
     unreadable: dict[str, int] = field(default_factory=dict)  # kind → values that could not be read
     restricted: bool = False
     income_year: int | None = None  # incomes limited to those the rules read in this year
+    seconds: dict[str, float] = field(default_factory=dict)  # table ("households", …, "feeds") → seconds
 
     def lines(self) -> list[str]:
         """Chinese lines for the run's log."""
@@ -96,7 +97,13 @@ class SnapshotInfo:
             lines.append(f"快照：{schema.FEED_LABELS[kind]}数据 {rows} 条")
         for kind, count in self.unreadable.items():
             lines.append(f"注意：{schema.FEED_LABELS[kind]}数据有 {count} 个取值无法识别，已按空值处理")
+        if self.seconds:
+            parts = "，".join(f"{_TABLE_LABELS[t]} {s:.1f} 秒" for t, s in self.seconds.items())
+            lines.append(f"快照用时：{parts}")
         return lines
+
+
+_TABLE_LABELS = {"households": "农户", "persons": "人员", "incomes": "年度收入", "feeds": "部门数据"}
 
 
 def write_snapshot(
@@ -123,9 +130,19 @@ def write_snapshot(
         members = members.filter(household_id__in=ids)
         incomes = incomes.filter(household_id__in=ids)
     copy = _copies() and not restricted  # COPY pays on whole tables; a few households are quicker row by row
+    started = time.perf_counter()
+
+    def timed(table: str) -> None:
+        nonlocal started
+        info.seconds[table] = time.perf_counter() - started
+        started = time.perf_counter()
+
     info.households = _write_households(directory, households, copy)
+    timed("households")
     info.persons = _write_persons(directory, members, copy)
+    timed("persons")
     info.incomes = _write_incomes(directory, incomes, copy)
+    timed("incomes")
     hashes = members.values("person__id_hash") if restricted else None
     for kind in schema.FEEDS:
         rows, unreadable = _write_feed(directory, kind, hashes)
@@ -133,6 +150,7 @@ def write_snapshot(
             info.feeds[kind] = rows
         if unreadable:
             info.unreadable[kind] = unreadable
+    timed("feeds")
     if hashes is None:
         prune_cache()
     return info

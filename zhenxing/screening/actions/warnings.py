@@ -52,6 +52,15 @@ from zhenxing.screening.models import FeedRow, ScreeningRun, Warning, WarningRes
 
 # Rows per statement when storing a run: well under SQLite's limit of bound variables per query.
 CHUNK = 500
+# Ids per look-up or update by id: as many as the database takes in one statement, at most 10,000 (a run at
+# 20 million persons stores a quarter of a million warnings: 25 statements rather than 500).
+LOOKUP_MAX = 10_000
+
+
+def _lookup_size() -> int:
+    return min(connection.features.max_query_params or LOOKUP_MAX, LOOKUP_MAX)
+
+
 NUMBER_PREFIX = "YJ"
 DISCREPANCY_SOURCE = "screening"
 DISTRICT_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER})
@@ -216,10 +225,11 @@ def store_hits(actor, run: ScreeningRun, hits: Sequence[Hit], *, raised_on: date
 ANALYZE_AFTER = 10_000  # new warnings in one run after which their table's statistics are refreshed
 
 
-def _households(ids: set[int]) -> dict[int, Household]:
-    found: dict[int, Household] = {}
-    for chunk in _chunks(sorted(ids)):
-        found.update(Household.objects.only("pk", "area_id", "number", "is_active").in_bulk(chunk))
+def _households(ids: set[int]) -> dict[int, int]:
+    """pk → area of the hits' households."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(sorted(ids), _lookup_size()):
+        found.update(Household.objects.filter(pk__in=chunk).values_list("pk", "area_id"))
     return found
 
 
@@ -228,7 +238,7 @@ def _existing(warnings: Sequence[Hit]) -> dict[tuple[str, int, str], int]:
     the rules are picked out here."""
     rules = {h.rule for h in warnings}
     found: dict[tuple[str, int, str], int] = {}
-    for chunk in _chunks(sorted({h.household_id for h in warnings})):
+    for chunk in _chunks(sorted({h.household_id for h in warnings}), _lookup_size()):
         rows = (
             Warning.objects.filter(household_id__in=chunk)
             .order_by()
@@ -253,7 +263,7 @@ def _store_warnings(run, hits: Sequence[Hit], households, raised_on, policy) -> 
         Warning.objects.bulk_create(rows, ignore_conflicts=True)
     created: list[int] = []
     opened: set[int] = set()
-    for chunk in _chunks(list(temporary)):
+    for chunk in _chunks(list(temporary), _lookup_size()):
         for pk, number in Warning.objects.filter(number__in=chunk).values_list("pk", "number"):
             existing[temporary[number].identity] = pk
             created.append(pk)
@@ -264,16 +274,33 @@ def _store_warnings(run, hits: Sequence[Hit], households, raised_on, policy) -> 
     colour.mark_open(opened)  # bulk_create sends no signals
     new_ids = set(created)
     seen = sorted({existing[h.identity] for h in hits if h.identity in existing} - new_ids)
-    for chunk in _chunks(seen):
+    for chunk in _chunks(seen, _lookup_size()):
         Warning.objects.filter(pk__in=chunk).update(last_seen_run=run)
-    links = [
-        Warning.feed_rows.through(warning_id=existing[h.identity], feedrow_id=row_id)
-        for h in hits
-        if h.identity in existing
-        for _, row_id in h.feed_row_ids
-    ]
-    Warning.feed_rows.through.objects.bulk_create(links, ignore_conflicts=True, batch_size=CHUNK)
+    _link_rows(hits, existing, linked=_links(seen))
     return len(created), len(seen)
+
+
+def _links(warning_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(warning, feed row) of the stored links of these warnings."""
+    Link = Warning.feed_rows.through
+    found: set[tuple[int, int]] = set()
+    for chunk in _chunks(warning_ids, _lookup_size()):
+        found.update(Link.objects.filter(warning_id__in=chunk).values_list("warning_id", "feedrow_id"))
+    return found
+
+
+def _link_rows(hits: Sequence[Hit], existing: dict, linked: set[tuple[int, int]]) -> None:
+    """Link each stored warning to its hit's feed rows, but those already linked (a warning seen again links
+    only the rows that are new since; reading its links costs less than inserting them all again)."""
+    Link = Warning.feed_rows.through
+    links = [
+        Link(warning_id=warning, feedrow_id=row_id)
+        for h in hits
+        if (warning := existing.get(h.identity)) is not None
+        for _, row_id in h.feed_row_ids
+        if (warning, row_id) not in linked
+    ]
+    Link.objects.bulk_create(links, ignore_conflicts=True, batch_size=CHUNK)
 
 
 def _number_of_pk():
@@ -286,7 +313,7 @@ def _number_of_pk():
     )
 
 
-def _new_warning(run, hit: Hit, household: Household, number: str, raised_on, due, policy) -> Warning:
+def _new_warning(run, hit: Hit, area_id: int, number: str, raised_on, due, policy) -> Warning:
     source = RULES[hit.rule].source if hit.rule in RULES else ""
     return Warning(
         number=number,
@@ -294,7 +321,7 @@ def _new_warning(run, hit: Hit, household: Household, number: str, raised_on, du
         rule_version=hit.rule_version,
         policy_version=policy.version,
         household_id=hit.household_id,
-        area_id=household.area_id,
+        area_id=area_id,
         person_id=hit.person_id,
         period=hit.period,
         risk_type=hit.risk_type,
@@ -311,7 +338,7 @@ def _upload_days(hits: Iterable[Hit]) -> dict[int, datetime.date]:
     """Feed row id → the day its upload was stored, for the rows behind `hits`."""
     ids = sorted({row_id for hit in hits for _, row_id in hit.feed_row_ids})
     days: dict[int, datetime.date] = {}
-    for chunk in _chunks(ids):
+    for chunk in _chunks(ids, _lookup_size()):
         for pk, at in FeedRow.objects.filter(pk__in=chunk).values_list("pk", "upload__uploaded_at"):
             days[pk] = timezone.localtime(at).date()
     return days
@@ -345,6 +372,7 @@ def _store_discrepancies(actor, hits: Sequence[Hit], households, found_on) -> tu
         )
     ]
     persons = Person.objects.in_bulk([h.person_id for _, h in todo if h.person_id])
+    households = Household.objects.in_bulk([h.household_id for _, h in todo])
     # The run's user records the 疑点 when they may record cases; otherwise (a schedule, a clerk's feed
     # upload) it is recorded by the platform, as the portal records self-declarations.
     recorder = actor if _is_active(actor) and actor.can(Capability.RECORD_CASES) else None

@@ -61,6 +61,11 @@ def test_it_stores_a_warning_with_its_rule_values_and_feed_rows(cast, household)
     assert re.search(
         r"^用时：数据快照 \d+\.\d 秒，规则计算 \d+\.\d 秒，保存 \d+\.\d 秒$", screening.log, re.M
     )
+    assert re.search(
+        r"^快照用时：农户 \d+\.\d 秒，人员 \d+\.\d 秒，年度收入 \d+\.\d 秒，部门数据 \d+\.\d 秒$",
+        screening.log,
+        re.M,
+    )
     assert warning.number == f"YJ{warning.pk:08d}"
     assert (warning.rule, warning.rule_version, warning.period, warning.risk_type) == (
         "medical_lifted",

@@ -36,14 +36,17 @@ What goes in:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -56,12 +59,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.conf import settings
-from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 
 from zhenxing.cases.models import Case, CaseStatus
-from zhenxing.registry.models import Household, IncomeYear, Membership, PersonStatus
+from zhenxing.registry.models import Household, IncomeYear, Membership, Person, PersonStatus
 from zhenxing.screening.engine import schema
 from zhenxing.screening.models import FeedRow, FeedUpload
 
@@ -137,20 +140,21 @@ def write_snapshot(
         info.seconds[table] = time.perf_counter() - started
         started = time.perf_counter()
 
-    info.households = _write_households(directory, households, copy)
-    timed("households")
-    info.persons = _write_persons(directory, members, copy)
-    timed("persons")
-    info.incomes = _write_incomes(directory, incomes, copy)
-    timed("incomes")
-    hashes = members.values("person__id_hash") if restricted else None
-    for kind in schema.FEEDS:
-        rows, unreadable = _write_feed(directory, kind, hashes)
-        if rows:
-            info.feeds[kind] = rows
-        if unreadable:
-            info.unreadable[kind] = unreadable
-    timed("feeds")
+    with _one_view(copy):
+        info.households = _write_households(directory, households, copy)
+        timed("households")
+        info.persons = _write_persons(directory, members, copy)
+        timed("persons")
+        info.incomes = _write_incomes(directory, incomes, copy)
+        timed("incomes")
+        hashes = members.values("person__id_hash") if restricted else None
+        for kind in schema.FEEDS:
+            rows, unreadable = _write_feed(directory, kind, hashes)
+            if rows:
+                info.feeds[kind] = rows
+            if unreadable:
+                info.unreadable[kind] = unreadable
+        timed("feeds")
     if hashes is None:
         prune_cache()
     return info
@@ -193,7 +197,7 @@ def _write_households(directory: Path, households, copy: bool) -> int:
         return _write_by_copy(
             path,
             schema.HOUSEHOLDS,
-            rows,
+            _halves(rows, "pk", Household, copy),
             ["BIGINT", "VARCHAR", "VARCHAR", "VARCHAR", "BOOLEAN"],
             {
                 "household_id": "c0",
@@ -229,7 +233,7 @@ def _write_persons(directory: Path, members, copy: bool) -> int:
         return _write_by_copy(
             path,
             schema.PERSONS,
-            rows,
+            _halves(rows, "person_id", Person, copy),
             ["BIGINT", "BIGINT", "VARCHAR", "VARCHAR", "VARCHAR"],
             {
                 "person_id": "c0",
@@ -262,7 +266,7 @@ def _write_incomes(directory: Path, incomes, copy: bool) -> int:
         return _write_by_copy(
             path,
             schema.INCOMES,
-            rows,
+            _halves(rows, "household_id", Household, copy),
             ["BIGINT", "INTEGER", "DECIMAL(14,2)"],
             {"household_id": "c0", "year": "c1", "net_income_per_capita": "c2"},
         )
@@ -575,24 +579,21 @@ def _copies() -> bool:
 
 
 def _write_by_copy(
-    path: Path, target: pa.Schema, queryset, types: list[str], columns: dict[str, str], *, count: str = ""
+    path: Path, target: pa.Schema, querysets, types: list[str], columns: dict[str, str], *, count: str = ""
 ):
-    """Write `queryset`'s rows with PostgreSQL's `COPY … TO STDOUT (FORMAT csv)` into a CSV file beside the
-    snapshot, read back by DuckDB, which computes `columns` (target field → SQL over c0, c1, … typed as
-    `types`), in Arrow batches cast to `target`; returns the rows written (the file is always written).
+    """Write the rows of `querysets` (one, or a list of parts written one after the other) with PostgreSQL's
+    `COPY … TO STDOUT (FORMAT csv)` into CSV files beside the snapshot, read back by DuckDB, which computes
+    `columns` (target field → SQL over c0, c1, … typed as `types`), in Arrow batches cast to `target`;
+    returns the rows written (the file is always written). Parts are copied side by side (`_copy_all`).
 
     Against streaming the rows through the ORM into Python lists this is one pass in C from the database
     to the file: 31 s → a few seconds for a million households (bench/README.md, "Screening: … a whole run").
     The same values as `_write` with the table's `build` (`test_snapshot` runs on both databases).
     With `count` (an SQL condition over the same columns), returns (rows written, rows meeting it)."""
-    sql, params = queryset.query.sql_with_params()
-    csv_path = path.with_suffix(".csv")
+    parts = querysets if isinstance(querysets, list) else [querysets]
+    csv_paths = [path.with_suffix(f".{i}.csv") for i in range(len(parts))]
     try:
-        with connection.cursor() as cursor, open(csv_path, "wb") as out:
-            statement = f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)"
-            with cursor.cursor.copy(statement) as copy:
-                for block in copy:
-                    out.write(block)
+        _copy_all([_copy_statement(q) for q in parts], csv_paths)
         names = {f"c{i}": kind for i, kind in enumerate(types)}
         select = ", ".join(f"{expression} AS {name}" for name, expression in columns.items())
         if count:
@@ -600,11 +601,14 @@ def _write_by_copy(
         counted = 0
         con = duckdb.connect()
         try:
-            source = str(csv_path).replace("'", "''")
-            reader = con.sql(
+            sources = [str(p).replace("'", "''") for p in csv_paths]
+            # UNION ALL keeps the parts' order (DuckDB's order preservation), and each part's own.
+            sql = " UNION ALL ".join(
                 f"SELECT {select} FROM read_csv('{source}', header = false, columns = {names!r},"
                 " allow_quoted_nulls = false, auto_detect = false)"
-            ).to_arrow_reader(BATCH_ROWS)
+                for source in sources
+            )
+            reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
             written = 0
             with pq.ParquetWriter(path, target) as writer:
                 for batch in reader:
@@ -619,8 +623,93 @@ def _write_by_copy(
         finally:
             con.close()
     finally:
-        csv_path.unlink(missing_ok=True)
+        for csv_path in csv_paths:
+            csv_path.unlink(missing_ok=True)
     return (written, counted) if count else written
+
+
+def _copy_statement(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    return f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)"
+
+
+def _copy_to(statement: str, csv_path: Path) -> None:
+    with connection.cursor() as cursor, open(csv_path, "wb") as out:
+        with cursor.cursor.copy(statement) as copy:
+            for block in copy:
+                out.write(block)
+
+
+# --- reading side by side ---------------------------------------------------------------------------------
+
+# The snapshot of the database (`pg_export_snapshot()`) that the helper connections read, while a whole
+# snapshot is written (`_one_view`); None: copy one part after another on this connection.
+_shared = threading.local()
+
+
+@contextlib.contextmanager
+def _one_view(copy: bool):
+    """While writing a whole snapshot on PostgreSQL, outside any transaction: one REPEATABLE READ
+    transaction whose snapshot of the database is exported, so that every table — including the parts that
+    helper connections copy side by side (`_copy_all`) — is read as of the same moment. Inside a
+    transaction (a test's) everything is read one part after another on the one connection, which alone
+    sees that transaction's rows."""
+    if not copy or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+        _shared.snapshot = snapshot
+        try:
+            yield
+        finally:
+            _shared.snapshot = None
+
+
+def _copy_all(statements: list[str], csv_paths: list[Path]) -> None:
+    """Run each COPY statement into its CSV file: the first on this connection and each other one at the same
+    time on a helper thread with a connection of its own that reads the shared snapshot (`_one_view`) —
+    PostgreSQL formats a COPY's rows on one core, so two parts take about half the time on two. Without a
+    shared snapshot, one after another here."""
+    snapshot = getattr(_shared, "snapshot", None)
+    if snapshot is None or len(statements) == 1:
+        for statement, csv_path in zip(statements, csv_paths, strict=True):
+            _copy_to(statement, csv_path)
+        return
+    with ThreadPoolExecutor(max_workers=len(statements) - 1) as pool:
+        helpers = [
+            pool.submit(_copy_in_snapshot, snapshot, statement, csv_path)
+            for statement, csv_path in zip(statements[1:], csv_paths[1:], strict=True)
+        ]
+        _copy_to(statements[0], csv_paths[0])
+        for helper in helpers:
+            helper.result()
+
+
+def _copy_in_snapshot(snapshot: str, statement: str, csv_path: Path) -> None:
+    """A helper thread's COPY, on its own connection, in a transaction reading the exported `snapshot`."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            _copy_to(statement, csv_path)
+    finally:
+        connection.close()  # this thread's connection
+
+
+def _halves(queryset, field: str, model, copy: bool) -> list:
+    """`queryset` as two parts split at the middle of `model`'s pk range on `field` (ordered by it), when
+    copying side by side (`_one_view`); else as one."""
+    if not copy or getattr(_shared, "snapshot", None) is None:
+        return [queryset]
+    bounds = model.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return [queryset]
+    middle = (bounds["low"] + bounds["high"]) // 2
+    return [queryset.filter(**{f"{field}__lte": middle}), queryset.filter(**{f"{field}__gt": middle})]
 
 
 def _batches(rows: Iterable[tuple]) -> Iterator[list[tuple]]:

@@ -297,3 +297,48 @@ def test_a_run_as_of_a_day_writes_only_the_income_years_the_rules_read(cast, vil
     assert years(datetime.date(2023, 6, 30)) == []
     everything = write_snapshot(tmp_path / "all")
     assert everything.incomes == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_copies_halves_side_by_side_as_of_one_moment(cast, village, tmp_path, monkeypatch):
+    """Outside a transaction, on PostgreSQL, each registry table is copied in two halves at once, the second
+    on a helper connection reading the snapshot of the database the run's own transaction exported: the very
+    files of copying one part after another, and a change committed meanwhile is in neither."""
+    from django.db import connection, transaction
+
+    from zhenxing.registry.actions import record_income
+    from zhenxing.screening import snapshot
+    from zhenxing.screening.tests.run_helpers import ordinary
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY and exported snapshots are PostgreSQL's")
+    zero = {"business_income": "0", "property_income": "0", "transfer_income": "0", "production_costs": "0"}
+    for n in range(5):
+        household = ordinary(cast, village, number=f"H00{n}", first=10 + 2 * n)
+        if n % 2 == 0:
+            record_income(None, household, 2025, {"wage_income": "20000.00", **zero})
+    last = Person.objects.order_by("-pk").first()
+    helpers = []
+    real_copy = snapshot._copy_in_snapshot
+
+    def copy_in_snapshot(shared, statement, csv_path):
+        # committed by another connection (this helper's, before its snapshot) while the snapshot is written
+        Person.objects.filter(pk=last.pk).update(labour_capacity="丧失劳动力")
+        helpers.append(csv_path.name)
+        real_copy(shared, statement, csv_path)
+
+    monkeypatch.setattr(snapshot, "_copy_in_snapshot", copy_in_snapshot)
+    with transaction.atomic():  # inside a transaction: one part after another on this connection
+        one_by_one = write_snapshot(tmp_path / "one")
+    assert helpers == []
+    side_by_side = write_snapshot(tmp_path / "two")
+
+    assert helpers == ["households.1.csv", "persons.1.csv", "incomes.1.csv"]  # each table's second half
+    assert (side_by_side.households, side_by_side.persons, side_by_side.incomes) == (5, 10, 3)
+    for table in ("households", "persons", "incomes"):
+        name = schema.file_name(table)
+        a, b = pq.read_table(tmp_path / "one" / name), pq.read_table(tmp_path / "two" / name)
+        assert a.equals(b, check_metadata=True), table
+    persons = pq.read_table(tmp_path / "two" / "persons.parquet").to_pylist()
+    assert [p["labour_capacity"] for p in persons if p["person_id"] == last.pk] == [last.labour_capacity]
+    assert Person.objects.get(pk=last.pk).labour_capacity == "丧失劳动力"

@@ -382,6 +382,14 @@ def _upload_part(directory: Path, kind: str, upload_id: int, public_id) -> Part:
     return Part(path, upload_id, rows, unreadable)
 
 
+def keep_part(upload: FeedUpload) -> None:
+    """Read a committed upload's rows into its cached part now (after the run for its households), so that
+    the next whole snapshot does not; nothing when parts are not kept."""
+    cache = cache_dir()
+    if cache is not None:
+        _upload_part(cache, upload.kind, upload.pk, upload.public_id)
+
+
 def _read_upload(path: Path, kind: str, upload_id: int) -> tuple[int, int]:
     """Write one upload's rows to `path` in the feed's schema (no file when none); (rows, unreadable values).
     On PostgreSQL through COPY (`_copy_feed`), unless some value is not in its canonical form."""

@@ -112,6 +112,10 @@ def run_screening_job(job, ctx) -> dict:
     )
     for line in run.log.splitlines():
         ctx.log(line)
+    if trigger == ScreeningRun.Trigger.FEED and upload is not None:
+        from zhenxing.screening.snapshot import keep_part
+
+        keep_part(upload)  # the next whole run reads this upload from its part
     summary = {
         "hits": sum(run.counts.values()),
         "new_warnings": run.new_warnings,

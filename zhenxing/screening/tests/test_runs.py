@@ -330,6 +330,24 @@ def test_it_screens_the_households_of_a_feed_after_its_commit(cast, village, hou
     assert "只筛查指定的 1 户" in job.log
 
 
+def test_the_run_after_a_feed_commit_keeps_its_uploads_part_for_the_next_whole_run(
+    cast, village, household, tmp_path, monkeypatch, settings
+):
+    from zhenxing.screening import snapshot
+
+    settings.SCREENING_CACHE_DIR = str(tmp_path / "cache")
+    upload = push(cast, "medical", [medical(1, "6000.00")])
+    assert _work() is True
+    assert sorted(p.suffix for p in snapshot.cache_dir().glob(f"feed-medical-{upload.public_id}-*")) == [
+        ".json",
+        ".parquet",
+    ]
+    read = []
+    monkeypatch.setattr(snapshot, "_read_upload", lambda *args: read.append(args))
+    info = snapshot.write_snapshot(tmp_path / "whole")
+    assert (read, info.feeds) == ([], {"medical": 1})
+
+
 def test_it_enqueues_a_manual_run_as_a_job(cast, household):
     push(cast, "medical", [medical(1, "6000.00")])  # also enqueues the run for this upload's households
 

@@ -334,7 +334,8 @@ def test_postgresql_copies_halves_side_by_side_as_of_one_moment(cast, village, t
     side_by_side = write_snapshot(tmp_path / "two")
 
     assert helpers == ["households.1.csv", "persons.1.csv", "incomes.1.csv"]  # each table's second half
-    assert (side_by_side.households, side_by_side.persons, side_by_side.incomes) == (5, 10, 3)
+    for info in (one_by_one, side_by_side):
+        assert (info.households, info.persons, info.incomes) == (5, 10, 3)
     for table in ("households", "persons", "incomes"):
         name = schema.file_name(table)
         a, b = pq.read_table(tmp_path / "one" / name), pq.read_table(tmp_path / "two" / name)

@@ -129,6 +129,38 @@ def test_it_does_not_duplicate_a_warning_across_runs(cast, household):
     assert AuditEntry.objects.filter(action="screening.store_results").last().changes["seen_warnings"] == 1
 
 
+def test_warning_numbers_have_eight_digits_or_more_past_a_hundred_million(cast, village, household):
+    ordinary(cast, village)
+    with connection.cursor() as cursor:  # the next warning pks: 99,999,999 and 100,000,000
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT setval(pg_get_serial_sequence('screening_warning', 'id'), 99999998)")
+        else:
+            cursor.execute("DELETE FROM sqlite_sequence WHERE name = 'screening_warning'")
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('screening_warning', 99999998)")
+    push(cast, "medical", [medical(1, "6000.00"), medical(4, "25000.00")])
+
+    run(cast)
+
+    numbers = list(Warning.objects.order_by("pk").values_list("pk", "number"))
+    assert numbers == [(99_999_999, "YJ99999999"), (100_000_000, "YJ100000000")]
+
+
+def test_a_warning_stored_by_another_run_meanwhile_is_neither_duplicated_nor_counted_new(
+    cast, household, monkeypatch
+):
+    push(cast, "medical", [medical(1, "6000.00")])
+    first = run(cast)
+    # the other run stored it after this run looked for stored warnings
+    monkeypatch.setattr(warnings_actions, "_existing", lambda hits: {})
+
+    second = run(cast)
+
+    assert (first.new_warnings, second.new_warnings) == (1, 0)
+    warning = Warning.objects.get()
+    assert (warning.number, warning.first_run) == (f"YJ{warning.pk:08d}", first)
+    assert warning.feed_rows.count() == 1
+
+
 def test_it_does_not_duplicate_or_double_count_a_reupload(cast, village, household):
     ordinary(cast, village)
     rows = [medical(1, "6000.00"), medical(4, "12000.00")]  # 王五 (一般农户): 12,000 < 20,000

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -116,8 +117,9 @@ def mark_open(household_ids: Iterable[int]) -> None:
     """These households just got a new open warning: `risk_open` is true whatever else holds — one plain
     UPDATE instead of `refresh`'s subqueries (a first run at district scale stores hundreds of thousands)."""
     ids = sorted(set(household_ids))
-    for start in range(0, len(ids), CHUNK):
-        Household.objects.filter(pk__in=ids[start : start + CHUNK], risk_open=False).update(risk_open=True)
+    size = min(connection.features.max_query_params or 10_000, 10_000)  # SQLite: 999 bound values
+    for start in range(0, len(ids), size):
+        Household.objects.filter(pk__in=ids[start : start + size], risk_open=False).update(risk_open=True)
 
 
 def refresh_all() -> int:

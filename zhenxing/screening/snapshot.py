@@ -197,7 +197,7 @@ def _write_households(directory: Path, households, copy: bool) -> int:
         return _write_by_copy(
             path,
             schema.HOUSEHOLDS,
-            _halves(rows, "pk", Household, copy),
+            _halves(rows, "pk", Household.objects, copy),
             ["BIGINT", "VARCHAR", "VARCHAR", "VARCHAR", "BOOLEAN"],
             {
                 "household_id": "c0",
@@ -233,7 +233,7 @@ def _write_persons(directory: Path, members, copy: bool) -> int:
         return _write_by_copy(
             path,
             schema.PERSONS,
-            _halves(rows, "person_id", Person, copy),
+            _halves(rows, "person_id", Person.objects, copy),
             ["BIGINT", "BIGINT", "VARCHAR", "VARCHAR", "VARCHAR"],
             {
                 "person_id": "c0",
@@ -266,7 +266,7 @@ def _write_incomes(directory: Path, incomes, copy: bool) -> int:
         return _write_by_copy(
             path,
             schema.INCOMES,
-            _halves(rows, "household_id", Household, copy),
+            _halves(rows, "household_id", Household.objects, copy),
             ["BIGINT", "INTEGER", "DECIMAL(14,2)"],
             {"household_id": "c0", "year": "c1", "net_income_per_capita": "c2"},
         )
@@ -387,7 +387,8 @@ def keep_part(upload: FeedUpload) -> None:
     the next whole snapshot does not; nothing when parts are not kept."""
     cache = cache_dir()
     if cache is not None:
-        _upload_part(cache, upload.kind, upload.pk, upload.public_id)
+        with _one_view(_copies()):
+            _upload_part(cache, upload.kind, upload.pk, upload.public_id)
 
 
 def _read_upload(path: Path, kind: str, upload_id: int) -> tuple[int, int]:
@@ -471,7 +472,8 @@ def _copy_feed(path: Path, target: pa.Schema, kind: str, columns, upload_id: int
             continue
         unreadable.append(f"({text} IS NOT NULL AND {expressions[f.name]} IS NULL)")
     expressions = {name: expressions[name] for name in target.names}
-    written, bad = _write_by_copy(path, target, rows, types, expressions, count=" OR ".join(unreadable))
+    parts = _halves(rows, "pk", FeedRow.objects.filter(upload_id=upload_id), copy=True)
+    written, bad = _write_by_copy(path, target, parts, types, expressions, count=" OR ".join(unreadable))
     if bad:
         path.unlink(missing_ok=True)
         return None
@@ -708,12 +710,12 @@ def _copy_in_snapshot(snapshot: str, statement: str, csv_path: Path) -> None:
         connection.close()  # this thread's connection
 
 
-def _halves(queryset, field: str, model, copy: bool) -> list:
-    """`queryset` as two parts split at the middle of `model`'s pk range on `field` (ordered by it), when
-    copying side by side (`_one_view`); else as one."""
+def _halves(queryset, field: str, rows, copy: bool) -> list:
+    """`queryset` as two parts split on `field` (which it is ordered by) at the middle of the pk range of
+    `rows` (a model's manager or a queryset), when copying side by side (`_one_view`); else as one."""
     if not copy or getattr(_shared, "snapshot", None) is None:
         return [queryset]
-    bounds = model.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    bounds = rows.aggregate(low=Min("pk"), high=Max("pk"))
     if bounds["low"] is None:
         return [queryset]
     middle = (bounds["low"] + bounds["high"]) // 2

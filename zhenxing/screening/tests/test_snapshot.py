@@ -1,5 +1,7 @@
 """The Django side's snapshot writer: the engine's schema, and the join key derived from each ID hash."""
 
+import re
+
 import pyarrow.parquet as pq
 import pytest
 
@@ -300,7 +302,9 @@ def test_a_run_as_of_a_day_writes_only_the_income_years_the_rules_read(cast, vil
 
 
 @pytest.mark.django_db(transaction=True)
-def test_postgresql_copies_halves_side_by_side_as_of_one_moment(cast, village, tmp_path, monkeypatch):
+def test_postgresql_copies_halves_side_by_side_as_of_one_moment(
+    cast, village, tmp_path, monkeypatch, settings
+):
     """Outside a transaction, on PostgreSQL, each registry table is copied in two halves at once, the second
     on a helper connection reading the snapshot of the database the run's own transaction exported: the very
     files of copying one part after another, and a change committed meanwhile is in neither."""
@@ -317,6 +321,8 @@ def test_postgresql_copies_halves_side_by_side_as_of_one_moment(cast, village, t
         household = ordinary(cast, village, number=f"H00{n}", first=10 + 2 * n)
         if n % 2 == 0:
             record_income(None, household, 2025, {"wage_income": "20000.00", **zero})
+    settings.SCREENING_CACHE_DIR = ""  # each snapshot reads the upload's rows
+    push(cast, "medical", [medical(10 + n, f"{n}000.00") for n in range(10)])
     last = Person.objects.order_by("-pk").first()
     helpers = []
     real_copy = snapshot._copy_in_snapshot
@@ -333,13 +339,18 @@ def test_postgresql_copies_halves_side_by_side_as_of_one_moment(cast, village, t
     assert helpers == []
     side_by_side = write_snapshot(tmp_path / "two")
 
-    assert helpers == ["households.1.csv", "persons.1.csv", "incomes.1.csv"]  # each table's second half
+    # each table's second half, and the upload's
+    assert helpers[:3] == ["households.1.csv", "persons.1.csv", "incomes.1.csv"]
+    assert len(helpers) == 4 and re.fullmatch(
+        r"feed-medical-[0-9a-f-]{36}-v1\.[0-9a-f]{32}\.1\.csv", helpers[3]
+    )
     for info in (one_by_one, side_by_side):
         assert (info.households, info.persons, info.incomes) == (5, 10, 3)
-    for table in ("households", "persons", "incomes"):
+    for table in ("households", "persons", "incomes", "feed_medical"):
         name = schema.file_name(table)
         a, b = pq.read_table(tmp_path / "one" / name), pq.read_table(tmp_path / "two" / name)
-        assert a.equals(b, check_metadata=True), table
+        assert a.num_rows > 0 and a.equals(b, check_metadata=True), table
+    assert side_by_side.feeds == {"medical": 10}
     persons = pq.read_table(tmp_path / "two" / "persons.parquet").to_pylist()
     assert [p["labour_capacity"] for p in persons if p["person_id"] == last.pk] == [last.labour_capacity]
     assert Person.objects.get(pk=last.pk).labour_capacity == "丧失劳动力"

@@ -1,20 +1,16 @@
-"""Whole screening snapshot out of PostgreSQL: each table's time, one part after another against side by side.
+"""Whole screening snapshot out of PostgreSQL: each table's time.
 
 Run by hand; it prints figures and asserts nothing:
 
     .venv/bin/python bench/bench_registry_web.py --no-deep --no-plans     # loads zx_bench (see bench/README.md)
-    .venv/bin/python bench/bench_whole_snapshot.py [--database-url …/zx_bench20] [--repeat 2]
+    .venv/bin/python bench/bench_whole_snapshot.py [--database-url …/zx_bench20] [--repeat 2] [--no-feeds]
 
 Context (issue 5): the whole run at 20 million persons must take ≤ 60 s, and the snapshot is most of it.
-`screening.snapshot.write_snapshot(directory, as_of=today)` is timed `--repeat` times each way:
-- **one by one**: inside a transaction, as the test suite runs it: every table on the run's connection;
-- **side by side**: as a run does (outside a transaction): one REPEATABLE READ transaction exports its
-  snapshot of the database and each registry table is copied in two halves at once, the second on a helper
-  connection reading that snapshot (`snapshot._one_view`, `_copy_all`).
-Feed tables come from the uploads' cached parts (`settings.SCREENING_CACHE_DIR`); a fresh cache folder is
-used, so the first repetition of the first way also reads every upload once (`--no-feeds` leaves them out
-of the comparison by filling the folder first). Prints each table's seconds (`SnapshotInfo.seconds`),
-the total and the peak RSS.
+`screening.snapshot.write_snapshot(directory, as_of=today)` is timed `--repeat` times as a run calls it
+(outside a transaction: one REPEATABLE READ transaction). Feed tables come from the uploads' cached parts
+(`settings.SCREENING_CACHE_DIR`): a fresh folder (or `--cache DIR`, kept), so the first repetition also
+reads every upload once — `--no-feeds` fills the folder before timing. Prints each table's seconds
+(`SnapshotInfo.seconds`), the total and the peak RSS.
 """
 
 from __future__ import annotations
@@ -39,6 +35,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default=web.DEFAULT_URL)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--no-feeds", action="store_true", help="fill the parts' folder before timing")
+    parser.add_argument("--cache", help="a folder of uploads' parts to use (and keep) instead of a fresh one")
     return parser.parse_args()
 
 
@@ -46,42 +43,36 @@ def main() -> None:
     args = parse_args()
     web.setup_django(args.database_url)
     from django.conf import settings
-    from django.db import transaction
     from django.utils import timezone
 
     from zhenxing.screening.snapshot import write_snapshot
 
-    cache = tempfile.mkdtemp(prefix="zx-snapshot-cache-")
+    cache = args.cache or tempfile.mkdtemp(prefix="zx-snapshot-cache-")
     settings.SCREENING_CACHE_DIR = cache
     today = timezone.localdate()
 
-    def once(label: str, in_transaction: bool) -> None:
+    def once(label: str) -> None:
         directory = Path(tempfile.mkdtemp(prefix="zx-snapshot-"))
         started = time.perf_counter()
         try:
-            if in_transaction:
-                with transaction.atomic():
-                    info = write_snapshot(directory, as_of=today)
-            else:
-                info = write_snapshot(directory, as_of=today)
+            info = write_snapshot(directory, as_of=today)
         finally:
             shutil.rmtree(directory, ignore_errors=True)
         seconds = time.perf_counter() - started
         tables = ", ".join(f"{table} {s:5.1f} s" for table, s in info.seconds.items())
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{label:13} {seconds:6.1f} s  ({tables}; peak RSS {peak:.0f} MB)")
-        print(
-            f"{'':13} {info.households:,} households, {info.persons:,} persons, {info.incomes:,} incomes, feeds {info.feeds}"
-        )
+        counts = f"{info.households:,} households, {info.persons:,} persons, {info.incomes:,} incomes"
+        print(f"{'':13} {counts}, feeds {info.feeds}")
 
     try:
         if args.no_feeds:
-            once("(fill parts)", True)
-        for _ in range(args.repeat):
-            once("one by one", True)
-            once("side by side", False)
+            once("(fill parts)")
+        for n in range(args.repeat):
+            once(f"snapshot {n + 1}")
     finally:
-        shutil.rmtree(cache, ignore_errors=True)
+        if not args.cache:
+            shutil.rmtree(cache, ignore_errors=True)
 
 
 if __name__ == "__main__":

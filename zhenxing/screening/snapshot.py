@@ -42,11 +42,9 @@ import json
 import os
 import re
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -60,11 +58,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 
 from zhenxing.cases.models import Case, CaseStatus
-from zhenxing.registry.models import Household, IncomeYear, Membership, Person, PersonStatus
+from zhenxing.registry.models import Household, IncomeYear, Membership, PersonStatus
 from zhenxing.screening.engine import schema
 from zhenxing.screening.models import FeedRow, FeedUpload
 
@@ -197,7 +195,7 @@ def _write_households(directory: Path, households, copy: bool) -> int:
         return _write_by_copy(
             path,
             schema.HOUSEHOLDS,
-            _halves(rows, "pk", Household.objects, copy),
+            rows,
             ["BIGINT", "VARCHAR", "VARCHAR", "VARCHAR", "BOOLEAN"],
             {
                 "household_id": "c0",
@@ -233,7 +231,7 @@ def _write_persons(directory: Path, members, copy: bool) -> int:
         return _write_by_copy(
             path,
             schema.PERSONS,
-            _halves(rows, "person_id", Person.objects, copy),
+            rows,
             ["BIGINT", "BIGINT", "VARCHAR", "VARCHAR", "VARCHAR"],
             {
                 "person_id": "c0",
@@ -266,7 +264,7 @@ def _write_incomes(directory: Path, incomes, copy: bool) -> int:
         return _write_by_copy(
             path,
             schema.INCOMES,
-            _halves(rows, "household_id", Household.objects, copy),
+            rows,
             ["BIGINT", "INTEGER", "DECIMAL(14,2)"],
             {"household_id": "c0", "year": "c1", "net_income_per_capita": "c2"},
         )
@@ -387,8 +385,7 @@ def keep_part(upload: FeedUpload) -> None:
     the next whole snapshot does not; nothing when parts are not kept."""
     cache = cache_dir()
     if cache is not None:
-        with _one_view(_copies()):
-            _upload_part(cache, upload.kind, upload.pk, upload.public_id)
+        _upload_part(cache, upload.kind, upload.pk, upload.public_id)
 
 
 def _read_upload(path: Path, kind: str, upload_id: int) -> tuple[int, int]:
@@ -472,8 +469,7 @@ def _copy_feed(path: Path, target: pa.Schema, kind: str, columns, upload_id: int
             continue
         unreadable.append(f"({text} IS NOT NULL AND {expressions[f.name]} IS NULL)")
     expressions = {name: expressions[name] for name in target.names}
-    parts = _halves(rows, "pk", FeedRow.objects.filter(upload_id=upload_id), copy=True)
-    written, bad = _write_by_copy(path, target, parts, types, expressions, count=" OR ".join(unreadable))
+    written, bad = _write_by_copy(path, target, rows, types, expressions, count=" OR ".join(unreadable))
     if bad:
         path.unlink(missing_ok=True)
         return None
@@ -589,21 +585,24 @@ def _copies() -> bool:
 
 
 def _write_by_copy(
-    path: Path, target: pa.Schema, querysets, types: list[str], columns: dict[str, str], *, count: str = ""
+    path: Path, target: pa.Schema, queryset, types: list[str], columns: dict[str, str], *, count: str = ""
 ):
-    """Write the rows of `querysets` (one, or a list of parts written one after the other) with PostgreSQL's
-    `COPY … TO STDOUT (FORMAT csv)` into CSV files beside the snapshot, read back by DuckDB, which computes
-    `columns` (target field → SQL over c0, c1, … typed as `types`), in Arrow batches cast to `target`;
-    returns the rows written (the file is always written). Parts are copied side by side (`_copy_all`).
+    """Write `queryset`'s rows with PostgreSQL's `COPY … TO STDOUT (FORMAT csv)` into a CSV file beside the
+    snapshot, read back by DuckDB, which computes `columns` (target field → SQL over c0, c1, … typed as
+    `types`), in Arrow batches cast to `target`; returns the rows written (the file is always written).
 
     Against streaming the rows through the ORM into Python lists this is one pass in C from the database
     to the file: 31 s → a few seconds for a million households (bench/README.md, "Screening: … a whole run").
     The same values as `_write` with the table's `build` (`test_snapshot` runs on both databases).
     With `count` (an SQL condition over the same columns), returns (rows written, rows meeting it)."""
-    parts = querysets if isinstance(querysets, list) else [querysets]
-    csv_paths = [path.with_suffix(f".{i}.csv") for i in range(len(parts))]
+    sql, params = queryset.query.sql_with_params()
+    csv_path = path.with_suffix(".csv")
     try:
-        _copy_all([_copy_statement(q) for q in parts], csv_paths)
+        with connection.cursor() as cursor, open(csv_path, "wb") as out:
+            statement = f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)"
+            with cursor.cursor.copy(statement) as copy:
+                for block in copy:
+                    out.write(block)
         names = {f"c{i}": kind for i, kind in enumerate(types)}
         select = ", ".join(f"{expression} AS {name}" for name, expression in columns.items())
         if count:
@@ -611,14 +610,11 @@ def _write_by_copy(
         counted = 0
         con = duckdb.connect()
         try:
-            sources = [str(p).replace("'", "''") for p in csv_paths]
-            # UNION ALL keeps the parts' order (DuckDB's order preservation), and each part's own.
-            sql = " UNION ALL ".join(
+            source = str(csv_path).replace("'", "''")
+            reader = con.sql(
                 f"SELECT {select} FROM read_csv('{source}', header = false, columns = {names!r},"
                 " allow_quoted_nulls = false, auto_detect = false)"
-                for source in sources
-            )
-            reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
+            ).to_arrow_reader(BATCH_ROWS)
             written = 0
             with pq.ParquetWriter(path, target) as writer:
                 for batch in reader:
@@ -633,93 +629,28 @@ def _write_by_copy(
         finally:
             con.close()
     finally:
-        for csv_path in csv_paths:
-            csv_path.unlink(missing_ok=True)
+        csv_path.unlink(missing_ok=True)
     return (written, counted) if count else written
 
 
-def _copy_statement(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    return f"COPY ({connection.ops.compose_sql(sql, params)}) TO STDOUT (FORMAT csv)"
-
-
-def _copy_to(statement: str, csv_path: Path) -> None:
-    with connection.cursor() as cursor, open(csv_path, "wb") as out:
-        with cursor.cursor.copy(statement) as copy:
-            for block in copy:
-                out.write(block)
-
-
-# --- reading side by side ---------------------------------------------------------------------------------
-
-# The snapshot of the database (`pg_export_snapshot()`) that the helper connections read, while a whole
-# snapshot is written (`_one_view`); None: copy one part after another on this connection.
-_shared = threading.local()
+# --- one view of the database ----------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
 def _one_view(copy: bool):
-    """While writing a whole snapshot on PostgreSQL, outside any transaction: one REPEATABLE READ
-    transaction whose snapshot of the database is exported, so that every table — including the parts that
-    helper connections copy side by side (`_copy_all`) — is read as of the same moment. Inside a
-    transaction (a test's) everything is read one part after another on the one connection, which alone
-    sees that transaction's rows."""
+    """While writing a whole snapshot on PostgreSQL outside any transaction: one REPEATABLE READ transaction,
+    so that every table is read as of the same moment (a household changed between the households' and the
+    persons' copy is in neither file changed). Inside a transaction (a test's) its own isolation holds.
+
+    (Copying each table in two halves at once over an exported snapshot was measured and gave nothing on two
+    cores — PostgreSQL's own parallel scan and DuckDB's threads already keep both busy: bench/README.md.)"""
     if not copy or connection.in_atomic_block:
         yield
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("SELECT pg_export_snapshot()")
-            snapshot = cursor.fetchone()[0]
-        _shared.snapshot = snapshot
-        try:
-            yield
-        finally:
-            _shared.snapshot = None
-
-
-def _copy_all(statements: list[str], csv_paths: list[Path]) -> None:
-    """Run each COPY statement into its CSV file: the first on this connection and each other one at the same
-    time on a helper thread with a connection of its own that reads the shared snapshot (`_one_view`) —
-    PostgreSQL formats a COPY's rows on one core, so two parts take about half the time on two. Without a
-    shared snapshot, one after another here."""
-    snapshot = getattr(_shared, "snapshot", None)
-    if snapshot is None or len(statements) == 1:
-        for statement, csv_path in zip(statements, csv_paths, strict=True):
-            _copy_to(statement, csv_path)
-        return
-    with ThreadPoolExecutor(max_workers=len(statements) - 1) as pool:
-        helpers = [
-            pool.submit(_copy_in_snapshot, snapshot, statement, csv_path)
-            for statement, csv_path in zip(statements[1:], csv_paths[1:], strict=True)
-        ]
-        _copy_to(statements[0], csv_paths[0])
-        for helper in helpers:
-            helper.result()
-
-
-def _copy_in_snapshot(snapshot: str, statement: str, csv_path: Path) -> None:
-    """A helper thread's COPY, on its own connection, in a transaction reading the exported `snapshot`."""
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
-            _copy_to(statement, csv_path)
-    finally:
-        connection.close()  # this thread's connection
-
-
-def _halves(queryset, field: str, rows, copy: bool) -> list:
-    """`queryset` as two parts split on `field` (which it is ordered by) at the middle of the pk range of
-    `rows` (a model's manager or a queryset), when copying side by side (`_one_view`); else as one."""
-    if not copy or getattr(_shared, "snapshot", None) is None:
-        return [queryset]
-    bounds = rows.aggregate(low=Min("pk"), high=Max("pk"))
-    if bounds["low"] is None:
-        return [queryset]
-    middle = (bounds["low"] + bounds["high"]) // 2
-    return [queryset.filter(**{f"{field}__lte": middle}), queryset.filter(**{f"{field}__gt": middle})]
+        yield
 
 
 def _batches(rows: Iterable[tuple]) -> Iterator[list[tuple]]:

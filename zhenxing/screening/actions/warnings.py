@@ -197,8 +197,11 @@ def store_hits(actor, run: ScreeningRun, hits: Sequence[Hit], *, raised_on: date
     warnings = [h for h in hits if h.kind == "warning"]
     checks = [h for h in hits if h.kind != "warning"]
     with transaction.atomic():
-        households = _households({h.household_id for h in hits})
-        new, seen = _store_warnings(run, warnings, households, raised_on, policy)
+        existing = _existing(warnings)
+        # The households of new warnings and of checks (their village; a household gone since is skipped):
+        # a monthly run sees mostly warnings it stored before, whose households need no look-up.
+        households = _households({h.household_id for h in (*warnings, *checks) if h.identity not in existing})
+        new, seen = _store_warnings(run, warnings, existing, households, raised_on, policy)
         if new >= ANALYZE_AFTER and connection.vendor == "postgresql":
             # Fresh statistics for the next run's look-up of these warnings (`_existing`): PostgreSQL's
             # autovacuum may not have analysed hundreds of thousands of new rows by then, and without
@@ -248,8 +251,7 @@ def _existing(warnings: Sequence[Hit]) -> dict[tuple[str, int, str], int]:
     return found
 
 
-def _store_warnings(run, hits: Sequence[Hit], households, raised_on, policy) -> tuple[int, int]:
-    existing = _existing(hits)
+def _store_warnings(run, hits: Sequence[Hit], existing, households, raised_on, policy) -> tuple[int, int]:
     due = add_working_days(raised_on, policy["warning_verification_workdays"])
     fresh = [h for h in hits if h.identity not in existing and h.household_id in households]
     rows = (_new_warning(run, hit, households[hit.household_id], raised_on, due, policy) for hit in fresh)
@@ -266,7 +268,9 @@ def _store_warnings(run, hits: Sequence[Hit], households, raised_on, policy) -> 
     seen = sorted({existing[h.identity] for h in hits if h.identity in existing} - new_ids)
     for chunk in _chunks(seen, _lookup_size()):
         Warning.objects.filter(pk__in=chunk).update(last_seen_run=run)
-    _link_rows(hits, existing, linked=_links(seen))
+    # Only warnings with feed rows behind them can have links (income rules have none).
+    with_rows = {existing[h.identity] for h in hits if h.feed_row_ids and h.identity in existing}
+    _link_rows(hits, existing, linked=_links(sorted(with_rows.difference(new_ids))))
     return len(inserted), len(seen)
 
 

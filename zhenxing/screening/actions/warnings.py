@@ -36,6 +36,7 @@ from django.db.models import Case as DbCase
 from django.db.models import CharField, Value, When
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from zhenxing.accounts.roles import Capability, Role
 from zhenxing.areas.models import Area
@@ -293,8 +294,28 @@ def _insert(warnings: Iterable[Warning]) -> dict[tuple[str, int, str], int]:
     return inserted
 
 
-# Every column of a new warning but its pk and number, which the database gives it (`_insert_by_copy`).
-_COPIED = [f for f in Warning._meta.concrete_fields if f.attname not in ("id", "number")]
+# The columns a new warning is copied with (`_insert_by_copy`): every column that may not be empty, but its pk
+# and number, which the database gives it; the others (assignment, verification, closing) start empty.
+_COPIED = (
+    "public_id",
+    "rule",
+    "rule_version",
+    "policy_version_id",
+    "household_id",
+    "area_id",
+    "person_id",
+    "period",
+    "risk_type",
+    "department",
+    "values",
+    "first_run_id",
+    "last_seen_run_id",
+    "status",
+    "raised_on",
+    "due",
+    "result",
+    "result_reason",
+)
 
 
 def _insert_by_copy(warnings: Iterable[Warning]) -> dict[tuple[str, int, str], int]:
@@ -302,8 +323,11 @@ def _insert_by_copy(warnings: Iterable[Warning]) -> dict[tuple[str, int, str], i
     `INSERT … SELECT … ON CONFLICT DO NOTHING`, each taking its pk from the table's sequence and its number
     from that pk in the same statement (`_number_of_pk`'s format), `RETURNING` the identities inserted. A
     first run at 20 million persons stores a quarter of a million warnings: bulk_create's statements of 500
-    rows, the look-up of the temporary numbers and the UPDATE of every new row cost most of storing them."""
-    table, columns = Warning._meta.db_table, ", ".join(connection.ops.quote_name(f.column) for f in _COPIED)
+    rows, the look-up of the temporary numbers and the UPDATE of every new row cost most of storing them.
+    Values are read straight from the (unsaved) instances: Django's per-field preparation cost more than
+    half of the copy (bench/README.md)."""
+    table = Warning._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COPIED)
     sequence = f"pg_get_serial_sequence('{table}', 'id')"
     number = f"'{NUMBER_PREFIX}' || CASE WHEN id < 100000000 THEN lpad(id::text, 8, '0') ELSE id::text END"
     with connection.cursor() as cursor:  # (on an error, the rollback drops the temporary table too)
@@ -312,7 +336,9 @@ def _insert_by_copy(warnings: Iterable[Warning]) -> dict[tuple[str, int, str], i
         )
         with cursor.cursor.copy(f"COPY zx_new_warnings ({columns}) FROM STDIN") as copy:
             for warning in warnings:
-                copy.write_row([f.get_db_prep_save(getattr(warning, f.attname), connection) for f in _COPIED])
+                row = [getattr(warning, name) for name in _COPIED]
+                row[_VALUES] = Jsonb(row[_VALUES])
+                copy.write_row(row)
         cursor.execute(
             f"INSERT INTO {table} (id, number, {columns}) SELECT id, {number}, {columns}"
             f" FROM (SELECT nextval({sequence}) AS id, * FROM zx_new_warnings) fresh"
@@ -321,6 +347,9 @@ def _insert_by_copy(warnings: Iterable[Warning]) -> dict[tuple[str, int, str], i
         inserted = {(rule, household, period): pk for rule, household, period, pk in cursor.fetchall()}
         cursor.execute("DROP TABLE zx_new_warnings")
     return inserted
+
+
+_VALUES = _COPIED.index("values")
 
 
 def _links(warning_ids: Sequence[int]) -> set[tuple[int, int]]:
@@ -379,7 +408,7 @@ def _new_warning(run, hit: Hit, area_id: int, raised_on, due, policy) -> Warning
     return Warning(
         rule=hit.rule,
         rule_version=hit.rule_version,
-        policy_version=policy.version,
+        policy_version_id=policy.version.pk,
         household_id=hit.household_id,
         area_id=area_id,
         person_id=hit.person_id,
@@ -387,8 +416,8 @@ def _new_warning(run, hit: Hit, area_id: int, raised_on, due, policy) -> Warning
         risk_type=hit.risk_type,
         department=source if source in schema.FEEDS else "",
         values=dict(hit.values),
-        first_run=run,
-        last_seen_run=run,
+        first_run_id=run.pk,
+        last_seen_run_id=run.pk,
         raised_on=raised_on,
         due=due,
     )

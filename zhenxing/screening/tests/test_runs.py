@@ -528,3 +528,13 @@ def test_a_run_that_stores_many_warnings_refreshes_their_statistics(cast, househ
             "SELECT count(*) FROM pg_stats WHERE tablename = 'screening_warning' AND attname = 'household_id'"
         )
         assert cursor.fetchone() == (1,)
+
+
+def test_new_warnings_are_copied_with_every_column_that_may_not_be_empty():
+    """`_insert_by_copy` (PostgreSQL) names the columns it fills; a column added to `Warning` that may not be
+    empty must be added there too (the others start empty, as a new warning's assignment and closing do)."""
+    required = {
+        f.attname for f in Warning._meta.concrete_fields if not f.null and f.attname not in ("id", "number")
+    }
+    assert required <= set(warnings_actions._COPIED)
+    assert set(warnings_actions._COPIED) <= {f.attname for f in Warning._meta.concrete_fields}

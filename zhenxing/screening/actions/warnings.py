@@ -56,12 +56,6 @@ CHUNK = 500
 # Ids per look-up or update by id: as many as the database takes in one statement, at most 10,000 (a run at
 # 20 million persons stores a quarter of a million warnings: 25 statements rather than 500).
 LOOKUP_MAX = 10_000
-
-
-def _lookup_size() -> int:
-    return min(connection.features.max_query_params or LOOKUP_MAX, LOOKUP_MAX)
-
-
 NUMBER_PREFIX = "YJ"
 DISCREPANCY_SOURCE = "screening"
 DISTRICT_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER})
@@ -82,6 +76,10 @@ RISK_TYPES = {
 
 def _today() -> datetime.date:
     return timezone.localdate()
+
+
+def _lookup_size() -> int:
+    return min(connection.features.max_query_params or LOOKUP_MAX, LOOKUP_MAX)
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:

@@ -639,8 +639,8 @@ def _write_by_copy(
 @contextlib.contextmanager
 def _one_view(copy: bool):
     """While writing a whole snapshot on PostgreSQL outside any transaction: one REPEATABLE READ transaction,
-    so that every table is read as of the same moment (a household changed between the households' and the
-    persons' copy is in neither file changed). Inside a transaction (a test's) its own isolation holds.
+    so that every table is read as of the same moment: a change committed while the snapshot is written is in
+    none of its files. Inside a transaction (a test's) that transaction's own isolation holds.
 
     (Copying each table in two halves at once over an exported snapshot was measured and gave nothing on two
     cores — PostgreSQL's own parallel scan and DuckDB's threads already keep both busy: bench/README.md.)"""

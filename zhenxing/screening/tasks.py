@@ -115,7 +115,10 @@ def run_screening_job(job, ctx) -> dict:
     if trigger == ScreeningRun.Trigger.FEED and upload is not None:
         from zhenxing.screening.snapshot import keep_part
 
-        keep_part(upload)  # the next whole run reads this upload from its part
+        try:
+            keep_part(upload)  # the next whole run reads this upload from its part
+        except OSError as exc:  # the run is done; the next whole run reads the upload itself
+            ctx.log(f"未能缓存本次上传的数据（{exc.strerror or exc}），下次整体筛查时将直接读取")
     summary = {
         "hits": sum(run.counts.values()),
         "new_warnings": run.new_warnings,

@@ -380,6 +380,23 @@ def test_the_run_after_a_feed_commit_keeps_its_uploads_part_for_the_next_whole_r
     assert (read, info.feeds) == ([], {"medical": 1})
 
 
+def test_a_part_that_cannot_be_kept_does_not_fail_the_run_after_a_feed_commit(cast, household, monkeypatch):
+    from zhenxing.screening import snapshot
+
+    def full(upload):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(snapshot, "keep_part", full)
+    push(cast, "medical", [medical(1, "6000.00")])
+    job = Job.objects.get(kind="screening.run")
+
+    assert _work() is True
+
+    job.refresh_from_db()
+    assert (job.status, job.result["new_warnings"], Warning.objects.count()) == (Status.SUCCEEDED, 1, 1)
+    assert "未能缓存本次上传的数据（No space left on device），下次整体筛查时将直接读取" in job.log
+
+
 def test_it_enqueues_a_manual_run_as_a_job(cast, household):
     push(cast, "medical", [medical(1, "6000.00")])  # also enqueues the run for this upload's households
 

@@ -181,3 +181,34 @@ class Warning(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class RegistryChange(models.Model):
+    """A household whose rows in the screening snapshot may have changed since the kept registry files
+    (`RegistryFiles`) were brought up to date. Written by PostgreSQL triggers on every table the snapshot's
+    registry part reads (migration 0005), so that no writer — the ORM, an import's COPY, raw SQL — can
+    forget it; read and removed by `snapshot` when it brings the files up to date. An empty household: any
+    household (an area's code changed, a table was emptied): the files are read again in full."""
+
+    household_id = models.BigIntegerField("农户", null=True)
+
+    class Meta:
+        verbose_name = "农户数据变动"
+
+    def __str__(self) -> str:
+        return str(self.household_id) if self.household_id is not None else "全部"
+
+
+class RegistryFiles(models.Model):
+    """The kept registry files of the screening snapshot that are true for this database (at most one row):
+    the folder `registry-v<version>-<token>` in the cache folder (`snapshot.cache_dir`). Files under any other
+    token are from a run that did not commit, or of another database, and are never read."""
+
+    token = models.UUIDField("文件标识")
+    written_at = models.DateTimeField("写入时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "筛查快照的农户数据文件"
+
+    def __str__(self) -> str:
+        return str(self.token)

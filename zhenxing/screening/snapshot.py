@@ -59,12 +59,13 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 
 from zhenxing.cases.models import Case, CaseStatus
 from zhenxing.registry.models import Household, IncomeYear, Membership, PersonStatus
 from zhenxing.screening.engine import schema
-from zhenxing.screening.models import FeedRow, FeedUpload
+from zhenxing.screening.models import FeedRow, FeedUpload, RegistryFiles
 
 # Rows per batch: one batch of feed rows (JSON data decoded into Python dicts) costs about 50 MB;
 # larger batches save little time, smaller ones add per-batch overhead in the Parquet writer.
@@ -86,6 +87,7 @@ class SnapshotInfo:
     restricted: bool = False
     income_year: int | None = None  # incomes limited to those the rules read in this year
     seconds: dict[str, float] = field(default_factory=dict)  # table ("households", …, "feeds") → seconds
+    registry: str = ""  # how the registry tables were read (kept files, or in full, and why): a log line
 
     def lines(self) -> list[str]:
         """Chinese lines for the run's log."""
@@ -94,6 +96,8 @@ class SnapshotInfo:
         lines = [
             f"快照{scope}：{self.households} 户，{self.persons} 名在户人员，{self.incomes} 条年度收入{which}"
         ]
+        if self.registry:
+            lines.append(self.registry)
         for kind, rows in self.feeds.items():
             lines.append(f"快照：{schema.FEED_LABELS[kind]}数据 {rows} 条")
         for kind, count in self.unreadable.items():
@@ -104,7 +108,13 @@ class SnapshotInfo:
         return lines
 
 
-_TABLE_LABELS = {"households": "农户", "persons": "人员", "incomes": "年度收入", "feeds": "部门数据"}
+_TABLE_LABELS = {
+    "households": "农户",
+    "persons": "人员",
+    "incomes": "年度收入",
+    "registry": "农户数据文件",
+    "feeds": "部门数据",
+}
 
 
 def write_snapshot(
@@ -124,6 +134,7 @@ def write_snapshot(
     households = Household.objects.filter(is_active=True)
     members = Membership.objects.filter(end_date__isnull=True, household__is_active=True)
     incomes = IncomeYear.objects.filter(household__is_active=True)
+    every_income = incomes
     if as_of is not None:
         incomes = _readable_incomes(incomes, as_of.year)
     if restricted:
@@ -139,12 +150,13 @@ def write_snapshot(
         started = time.perf_counter()
 
     with _one_view(copy):
-        info.households = _write_households(directory, households, copy)
-        timed("households")
-        info.persons = _write_persons(directory, members, copy)
-        timed("persons")
-        info.incomes = _write_incomes(directory, incomes, copy)
-        timed("incomes")
+        if not (copy and _kept_registry(directory, info, (households, members, every_income), timed)):
+            info.households = _write_households(directory / schema.file_name("households"), households, copy)
+            timed("households")
+            info.persons = _write_persons(directory / schema.file_name("persons"), members, copy)
+            timed("persons")
+            info.incomes = _write_incomes(directory / schema.file_name("incomes"), incomes, copy)
+            timed("incomes")
         hashes = members.values("person__id_hash") if restricted else None
         for kind in schema.FEEDS:
             rows, unreadable = _write_feed(directory, kind, hashes)
@@ -172,7 +184,7 @@ def _readable_incomes(incomes, year: int):
 # --- registry ---------------------------------------------------------------------------------------------
 
 
-def _write_households(directory: Path, households, copy: bool) -> int:
+def _write_households(path: Path, households, copy: bool) -> int:
     identifying = Case.objects.filter(household=OuterRef("pk"), is_open=True, status=CaseStatus.IDENTIFYING)
     rows = (
         households.annotate(open_identification=Exists(identifying))
@@ -190,7 +202,6 @@ def _write_households(directory: Path, households, copy: bool) -> int:
             "open_identification": pa.array([bool(v) for v in open_ids], pa.bool_()),
         }
 
-    path = directory / schema.file_name("households")
     if copy:
         return _write_by_copy(
             path,
@@ -208,7 +219,7 @@ def _write_households(directory: Path, households, copy: bool) -> int:
     return _write(path, schema.HOUSEHOLDS, rows, build, always=True)
 
 
-def _write_persons(directory: Path, members, copy: bool) -> int:
+def _write_persons(path: Path, members, copy: bool) -> int:
     rows = members.order_by("person_id").values_list(
         "person_id", "household_id", "person__id_hash", "person__labour_capacity", "person__status"
     )
@@ -226,7 +237,6 @@ def _write_persons(directory: Path, members, copy: bool) -> int:
             "is_active": pc.equal(pa.array(statuses, pa.string()), PersonStatus.ACTIVE.value),
         }
 
-    path = directory / schema.file_name("persons")
     if copy:
         return _write_by_copy(
             path,
@@ -246,7 +256,7 @@ def _write_persons(directory: Path, members, copy: bool) -> int:
     return _write(path, schema.PERSONS, rows, build, always=True)
 
 
-def _write_incomes(directory: Path, incomes, copy: bool) -> int:
+def _write_incomes(path: Path, incomes, copy: bool) -> int:
     rows = incomes.order_by("household_id", "year").values_list(
         "household_id", "year", "net_income_per_capita"
     )
@@ -259,7 +269,6 @@ def _write_incomes(directory: Path, incomes, copy: bool) -> int:
             "net_income_per_capita": pa.array(amounts, schema.MONEY),
         }
 
-    path = directory / schema.file_name("incomes")
     if copy:
         return _write_by_copy(
             path,
@@ -269,6 +278,206 @@ def _write_incomes(directory: Path, incomes, copy: bool) -> int:
             {"household_id": "c0", "year": "c1", "net_income_per_capita": "c2"},
         )
     return _write(path, schema.INCOMES, rows, build, always=True)
+
+
+# --- the registry, kept between runs (PostgreSQL) --------------------------------------------------------
+#
+# A whole snapshot on PostgreSQL keeps its registry tables (households, persons, every income year) as
+# files in the cache folder, and the next one reads from the database only the households changed since:
+# `screening_registrychange`, filled by triggers on every table those tables are read from (migration
+# screening 0005), names them. The engine reads a kept table as its base file plus a delta of the changed
+# households' current rows (schema.py, "Layers"); when the delta grows past `MERGE_SHARE` of the base it is
+# merged into a new base, and when more than `FULL_SHARE` of the households changed (a year's incomes
+# imported) the registry is read in full. The folder of the files true for this database is named in
+# `RegistryFiles`, written in the same transaction that removes the changes the files took in: a run that
+# fails leaves the previous files and the changes as they were.
+
+# Raise when what the kept registry files hold changes: older files are never read again.
+REGISTRY_VERSION = 1
+MERGE_SHARE = 0.05
+FULL_SHARE = 0.25
+# The advisory lock one run holds while it brings the kept files up to date (another run meanwhile reads
+# the registry in full, without the files).
+_REGISTRY_LOCK = 0x7A78_7265_6769_7374
+_ABOUT = "about.json"
+
+
+def _kept_registry(directory: Path, info: SnapshotInfo, querysets: tuple, timed) -> bool:
+    """Write the registry tables into `directory` from the kept files, brought up to date (above); False when
+    this run cannot use them (another run is updating them, or no cache folder is set): the caller then
+    reads the registry in full as before. Called inside the snapshot's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_REGISTRY_LOCK])
+        if not cursor.fetchone()[0]:
+            info.registry = "另一次筛查正在更新保存的农户数据文件，本次完整读取农户数据"
+            return False
+        # The changes this run takes in: exactly those visible now (a change committed later stays for the
+        # next run).
+        cursor.execute("DROP TABLE IF EXISTS zx_changes")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE zx_changes AS SELECT id, household_id FROM screening_registrychange"
+        )
+        cursor.execute("ANALYZE zx_changes")
+        cursor.execute("SELECT count(*) FILTER (WHERE household_id IS NULL), count(*) FROM zx_changes")
+        everything, logged = cursor.fetchone()
+    cache = cache_dir()
+    state = RegistryFiles.objects.order_by("pk").last()
+    old = _registry_folder(cache, state.token) if cache is not None and state is not None else None
+    about = _about(old) if old is not None else None
+    if cache is None:  # files not kept: forget the changes, so that they do not pile up
+        RegistryFiles.objects.all().delete()
+        _forget_changes()
+        return False
+    if about is not None and not logged:  # nothing changed: the files as they are
+        folder = old
+        info.registry = "快照：农户数据自上次筛查以来没有变动，沿用保存的文件"
+        timed("registry")
+    else:
+        folder = _registry_folder(cache, uuid.uuid4())
+        folder.mkdir(parents=True)
+        try:
+            changed = _changed_households() if about is not None and not everything else []
+            if about is None or everything or len(changed) > FULL_SHARE * about["base_households"]:
+                about = _keep_in_full(folder, querysets, timed)
+                info.registry = "快照：完整读取农户数据，并保存供以后的筛查使用"
+            else:
+                about = _keep_changes(old, folder, about, changed, querysets)
+                timed("registry")
+                info.registry = f"快照：沿用保存的农户数据文件，从数据库重新读取有变动的 {len(changed)} 户"
+            (folder / _ABOUT).write_text(json.dumps(about))
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        RegistryFiles.objects.all().delete()
+        RegistryFiles.objects.create(token=uuid.UUID(folder.name[-36:]))
+        if old is not None:
+            transaction.on_commit(lambda: shutil.rmtree(old, ignore_errors=True))
+        _forget_changes()
+    for table in schema.LAYERED:
+        for name in (schema.file_name(table), schema.delta_name(table), schema.replaced_name(table)):
+            if (folder / name).exists():
+                _place(folder / name, directory / name)
+    info.households, info.persons, info.incomes = about["households"], about["persons"], about["incomes"]
+    info.income_year = None  # the kept files hold every income year
+    return True
+
+
+def _forget_changes() -> None:
+    """Remove the changes this run took in (`zx_changes`): they are in its files now."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM screening_registrychange c USING zx_changes t WHERE c.id = t.id")
+        cursor.execute("DROP TABLE zx_changes")
+
+
+def _registry_folder(cache: Path, token) -> Path:
+    return cache / f"registry-v{REGISTRY_VERSION}-{token}"
+
+
+def _about(folder: Path) -> dict | None:
+    """What a kept folder holds (rows of each table as the engine reads it, households in the base file, …),
+    or None when it is missing or incomplete."""
+    try:
+        about = json.loads((folder / _ABOUT).read_text())
+    except (OSError, ValueError):
+        return None
+    if all((folder / schema.file_name(t)).is_file() for t in schema.LAYERED):
+        return about
+    return None
+
+
+def _changed_households() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT household_id FROM zx_changes ORDER BY 1")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _keep_in_full(new: Path, querysets: tuple, timed) -> dict:
+    households, members, incomes = querysets
+    about = {"households": _write_households(new / schema.file_name("households"), households, True)}
+    timed("households")
+    about["persons"] = _write_persons(new / schema.file_name("persons"), members, True)
+    timed("persons")
+    about["incomes"] = _write_incomes(new / schema.file_name("incomes"), incomes, True)
+    timed("incomes")
+    return about | {"base_households": about["households"], "replaced": 0}
+
+
+def _keep_changes(old: Path, new: Path, about: dict, changed: list[int], querysets: tuple) -> dict:
+    """The new folder from the old one: the changed households' rows read now replace theirs (in the delta,
+    or merged into a new base once the delta is large); returns its description."""
+    changes = RawSQL("SELECT household_id FROM zx_changes", ())
+    households, members, incomes = querysets
+    fresh = {
+        "households": _write_households(
+            new / "households.fresh.parquet", households.filter(pk__in=changes), True
+        ),
+        "persons": _write_persons(
+            new / "persons.fresh.parquet", members.filter(household_id__in=changes), True
+        ),
+        "incomes": _write_incomes(
+            new / "incomes.fresh.parquet", incomes.filter(household_id__in=changes), True
+        ),
+    }
+    replaced = sorted(set(_replaced(old)) | set(changed))
+    merge = len(replaced) > MERGE_SHARE * about["base_households"]
+    described = {"base_households": about["base_households"], "replaced": len(replaced)}
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("changed", pa.table({"household_id": pa.array(changed, pa.int64())}))
+        con.register("replaced", pa.table({"household_id": pa.array(replaced, pa.int64())}))
+        for table in schema.LAYERED:
+            target = schema.TABLES[table]
+            base, delta = _sql_path(old / schema.file_name(table)), old / schema.delta_name(table)
+            current = f"SELECT * FROM read_parquet({_sql_path(new / f'{table}.fresh.parquet')})"
+            if delta.is_file():  # the households kept from the old delta: those not changed again
+                current = (
+                    f"SELECT * FROM read_parquet({_sql_path(delta)}) WHERE household_id NOT IN"
+                    f" (SELECT household_id FROM changed) UNION ALL {current}"
+                )
+            kept = f"SELECT * FROM read_parquet({base}) WHERE household_id NOT IN (SELECT household_id FROM replaced)"
+            if merge:
+                described[table] = _duck_write(
+                    con, f"{kept} UNION ALL {current}", new / schema.file_name(table), target
+                )
+                if table == "households":
+                    described["base_households"] = described[table]
+                continue
+            os.link(old / schema.file_name(table), new / schema.file_name(table))
+            rows = _duck_write(con, current, new / schema.delta_name(table), target)
+            pq.write_table(
+                pa.table({"household_id": pa.array(replaced, pa.int64())}, schema=schema.REPLACED),
+                new / schema.replaced_name(table),
+            )
+            described[table] = con.execute(f"SELECT count(*) FROM ({kept})").fetchall()[0][0] + rows
+    finally:
+        con.close()
+        for table in schema.LAYERED:
+            (new / f"{table}.fresh.parquet").unlink(missing_ok=True)
+    if merge:
+        described["replaced"] = 0
+    return described | {"fresh": fresh}
+
+
+def _replaced(folder: Path) -> list[int]:
+    path = folder / schema.replaced_name("households")
+    return pq.read_table(path).column("household_id").to_pylist() if path.is_file() else []
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _duck_write(con, sql: str, path: Path, target: pa.Schema) -> int:
+    """Write a DuckDB query's rows to `path` in the table's schema (written even when empty); returns them."""
+    written = 0
+    reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
+    with pq.ParquetWriter(path, target) as writer:
+        for batch in reader:
+            writer.write_table(pa.Table.from_batches([batch]).cast(target))
+            written += batch.num_rows
+        if not written:
+            writer.write_table(target.empty_table())
+    return written
 
 
 # --- feeds ------------------------------------------------------------------------------------------------
@@ -415,11 +624,13 @@ def _place(part: Path, path: Path) -> None:
 
 def prune_cache(keep_days: int = 1) -> int:
     """Remove this database's cached parts whose upload no longer exists (a database restored or rebuilt),
-    once older than `keep_days`; returns the files removed."""
+    and kept registry folders other than the one `RegistryFiles` names (a run that did not commit, an older
+    version), once older than `keep_days`; returns the files and folders removed."""
     cache = cache_dir()
     if cache is None or not cache.exists():
         return 0
     known = {str(u) for u in FeedUpload.objects.values_list("public_id", flat=True)}
+    current = {_registry_folder(cache, t).name for t in RegistryFiles.objects.values_list("token", flat=True)}
     cutoff = time.time() - keep_days * 86_400
     removed = 0
     for file in cache.iterdir():
@@ -427,10 +638,16 @@ def prune_cache(keep_days: int = 1) -> int:
         if match and match["public_id"] not in known and file.stat().st_mtime < cutoff:
             file.unlink(missing_ok=True)
             removed += 1
+        elif (
+            _REGISTRY_NAME.fullmatch(file.name) and file.name not in current and file.stat().st_mtime < cutoff
+        ):
+            shutil.rmtree(file, ignore_errors=True)
+            removed += 1
     return removed
 
 
 _PART_NAME = re.compile(r"feed-[a-z_]+-(?P<public_id>[0-9a-f-]{36})-v[0-9]+\.")
+_REGISTRY_NAME = re.compile(r"registry-v[0-9]+-[0-9a-f-]{36}")
 
 
 # The values `_copy_feed` reads in DuckDB: exactly those the row-by-row path reads the same way.

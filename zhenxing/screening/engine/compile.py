@@ -223,7 +223,26 @@ def compile_plan(
         path = snapshot_dir / schema.file_name(table)
         if not path.is_file():
             raise EngineError(f"筛查快照缺少 {path.name}（{snapshot_dir}），请重新生成快照")
-        setup.append(dialect.parquet_view(name[table], path))
+        delta, replaced = snapshot_dir / schema.delta_name(table), snapshot_dir / schema.replaced_name(table)
+        if delta.is_file() != replaced.is_file():
+            missing_file = replaced.name if delta.is_file() else delta.name
+            raise EngineError(f"筛查快照缺少 {missing_file}（{snapshot_dir}），请重新生成快照")
+        if not delta.is_file():
+            setup.append(dialect.parquet_view(name[table], path))
+            created.append((name[table], False))
+            continue
+        # Layers (schema.py): the base's rows of the households not replaced, then the delta's rows.
+        layers = {part: f"{name[table]}_{part}" for part in ("base", "delta", "replaced")}
+        for part, file in (("base", path), ("delta", delta), ("replaced", replaced)):
+            setup.append(dialect.parquet_view(layers[part], file))
+            created.append((layers[part], False))
+        setup.append(
+            dialect.view(
+                name[table],
+                f"SELECT * FROM {layers['base']} WHERE household_id NOT IN"
+                f" (SELECT household_id FROM {layers['replaced']}) UNION ALL SELECT * FROM {layers['delta']}",
+            )
+        )
         created.append((name[table], False))
     only = f" WHERE household_id IN (SELECT household_id FROM {name['selected']})" if restricted else ""
     setup.append(dialect.view(name["hh"], f"SELECT * FROM {name['households']}{only}"))

@@ -11,6 +11,12 @@ Files:
 - `feed_<kind>.parquet` — the stored rows of one department feed kind (formats.md §3), `FEEDS[kind]`.
   A missing feed file means "no rows of that kind".
 
+Layers: a registry table (`LAYERED`) may come in three files — its base file as above, `<table>.delta.parquet`
+(the current rows of some households, the table's schema) and `<table>.replaced.parquet` (one column,
+`household_id`, `REPLACED`: the households whose rows in the base file are out of date). The table is then
+the base file's rows of every other household plus the delta's rows. Both extra files or neither. (The
+Django side keeps the base files of the last run and writes only what changed since: `screening/snapshot.py`.)
+
 Privacy: the snapshot holds no names and no ID numbers; persons and feed rows meet only through
 `id_hash` (64 lowercase hex characters, the keyed hash the registry already stores). At most one
 active person (`is_active`) has a given `id_hash`.
@@ -239,6 +245,21 @@ TABLES: dict[str, pa.Schema] = {
 def file_name(table: str) -> str:
     """The Parquet file of a table inside the snapshot directory."""
     return f"{table}.parquet"
+
+
+# Registry tables that may be given as a base file plus a delta (module docstring, "Layers").
+LAYERED = ("households", "persons", "incomes")
+REPLACED = pa.schema([pa.field("household_id", pa.int64(), nullable=False)])
+
+
+def delta_name(table: str) -> str:
+    """The file of a layered table's delta: the current rows of the households in `replaced_name(table)`."""
+    return f"{table}.delta.parquet"
+
+
+def replaced_name(table: str) -> str:
+    """The file of the households whose rows in a layered table's base file are not to be read."""
+    return f"{table}.replaced.parquet"
 
 
 # The derived "income" source: the latest income year (not after the as-of year) of each household, with

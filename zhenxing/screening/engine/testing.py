@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from zhenxing.screening.engine import schema
-from zhenxing.screening.engine.snapshot import write_table
+from zhenxing.screening.engine.snapshot import to_arrow, write_table
 
 
 def id_hash(person_id: int) -> str:
@@ -123,3 +123,29 @@ def _rows(path: Path) -> list[dict]:
         return []
     table = pq.read_table(path)
     return table.drop_columns([c for c in schema.KEY_COLUMNS if c in table.column_names]).to_pylist()
+
+
+def layer(directory: Path, out: Path, household_ids: set[int]) -> Path:
+    """`directory`'s snapshot as layers (schema.py, "Layers") in `out`: the registry tables' base files hold
+    out-of-date rows for `household_ids` (another kind and status, members moved to household 0, incomes of
+    0.00), the deltas their true rows; feed files are copied. Read as layers it is the same snapshot; read
+    without the deltas it is not."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in sorted(Path(directory).glob("*.parquet")):
+        table = path.stem
+        if table not in schema.LAYERED:
+            write_table(out, table, _rows(path))
+            continue
+        rows = _rows(path)
+        current = [r for r in rows if r["household_id"] in household_ids]
+        stale = {
+            "households": {"kind": "other", "monitoring_status": "eliminated", "open_identification": False},
+            "persons": {"household_id": 0},
+            "incomes": {"net_income_per_capita": Decimal("0.00")},
+        }[table]
+        write_table(out, table, [r | stale if r["household_id"] in household_ids else r for r in rows])
+        pq.write_table(to_arrow(table, current), out / schema.delta_name(table))
+        replaced = pa.table({"household_id": sorted(household_ids)}, schema=schema.REPLACED)
+        pq.write_table(replaced, out / schema.replaced_name(table))
+    return out

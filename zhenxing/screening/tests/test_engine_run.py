@@ -16,7 +16,7 @@ from zhenxing.screening.engine.expr import EngineError, F, P, literal, quote_bac
 from zhenxing.screening.engine.generate import generate
 from zhenxing.screening.engine.rules import RULES, Rule, Window, latest
 from zhenxing.screening.engine.run import explain, run
-from zhenxing.screening.engine.testing import SnapshotBuilder
+from zhenxing.screening.engine.testing import SnapshotBuilder, layer
 
 AS_OF = date(2024, 11, 30)
 
@@ -126,6 +126,39 @@ def test_a_missing_registry_file_is_an_error(tmp_path):
 
     with pytest.raises(EngineError, match="筛查快照缺少 persons.parquet"):
         run(directory, default_params(), AS_OF, rules=["vehicle"])
+
+
+def test_a_layered_registry_is_its_base_with_the_deltas_in_place_of_the_replaced_households(
+    generated, tmp_path
+):
+    params = default_params()
+    plain = run(generated, params, AS_OF)
+    replaced = set(sorted({h.household_id for h in plain.hits})[::3])
+    layered = layer(generated, tmp_path / "layered", replaced)
+
+    assert run(layered, params, AS_OF).hits == plain.hits
+    assert run(layered, params, AS_OF, household_ids=sorted(replaced)).hits == [
+        h for h in plain.hits if h.household_id in replaced
+    ]
+    # The base files alone hold out-of-date rows for those households: read without the deltas, they differ.
+    for table in schema.LAYERED:
+        (layered / schema.delta_name(table)).unlink()
+        (layered / schema.replaced_name(table)).unlink()
+    stale = run(layered, params, AS_OF)
+    assert [h for h in stale.hits if h.household_id in replaced] != [
+        h for h in plain.hits if h.household_id in replaced
+    ]
+    assert [h for h in stale.hits if h.household_id not in replaced] == [
+        h for h in plain.hits if h.household_id not in replaced
+    ]
+
+
+def test_a_delta_without_its_replaced_households_is_an_error(generated, tmp_path):
+    layered = layer(generated, tmp_path / "layered", {1})
+    (layered / schema.replaced_name("persons")).unlink()
+
+    with pytest.raises(EngineError, match=r"筛查快照缺少 persons\.replaced\.parquet"):
+        run(layered, default_params(), AS_OF)
 
 
 def test_a_memory_limit_is_applied_and_checked(tmp_path):

@@ -220,7 +220,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Screening keeps each feed upload's rows, once read for a run, as a Parquet file here (one folder per database):
-# an upload's rows never change, so a later run reads only the uploads that came since. Empty: not kept.
+# an upload's rows never change, so a later run reads only the uploads that came since. On PostgreSQL it also
+# keeps the registry's snapshot files, and a later run reads only the households changed since (docs/screening.md).
+# Empty: not kept.
 SCREENING_CACHE_DIR = env("ZX_SCREENING_CACHE_DIR", str(VAR_DIR / "screening-cache"))
 
 # Jobs: `make demo` runs a worker thread inside `zhenxing serve`; production runs `zhenxing worker`.

@@ -318,8 +318,11 @@ def _kept_registry(directory: Path, info: SnapshotInfo, querysets: tuple, timed)
             "CREATE TEMPORARY TABLE zx_changes AS SELECT id, household_id FROM screening_registrychange"
         )
         cursor.execute("ANALYZE zx_changes")
-        cursor.execute("SELECT count(*) FILTER (WHERE household_id IS NULL), count(*) FROM zx_changes")
-        everything, logged = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE household_id IS NULL), count(*), count(DISTINCT household_id)"
+            " FROM zx_changes"
+        )
+        everything, logged, changed = cursor.fetchone()
     cache = cache_dir()
     state = RegistryFiles.objects.order_by("pk").last()
     old = _registry_folder(cache, state.token) if cache is not None and state is not None else None
@@ -336,14 +339,13 @@ def _kept_registry(directory: Path, info: SnapshotInfo, querysets: tuple, timed)
         folder = _registry_folder(cache, uuid.uuid4())
         folder.mkdir(parents=True)
         try:
-            changed = _changed_households() if about is not None and not everything else []
-            if about is None or everything or len(changed) > FULL_SHARE * about["base_households"]:
+            if about is None or everything or changed > FULL_SHARE * about["base_households"]:
                 about = _keep_in_full(folder, querysets, timed)
                 info.registry = "快照：完整读取农户数据，并保存供以后的筛查使用"
             else:
-                about = _keep_changes(old, folder, about, changed, querysets)
+                about = _keep_changes(old, folder, about, _changed_households(), querysets)
                 timed("registry")
-                info.registry = f"快照：沿用保存的农户数据文件，从数据库重新读取有变动的 {len(changed)} 户"
+                info.registry = f"快照：沿用保存的农户数据文件，从数据库重新读取有变动的 {changed} 户"
             (folder / _ABOUT).write_text(json.dumps(about))
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)

@@ -20,7 +20,11 @@ What goes in:
 - every table with `id_hash` (persons, feeds) also gets the engine's join key `key_hi`/`key_lo`,
   computed here from the hash (`schema.hash_keys`: its first 128 bits as two signed 64-bit integers).
 - `incomes`: every recorded income year of active households — or, for a run as of a day, only those the
-  rules read then (each household's latest year not after the as-of year and the year before it).
+  rules read then (each household's latest year not after the as-of year and the year before it), except
+  from the kept registry files (below), which serve any as-of date and hold every year.
+- Registry files kept between runs (PostgreSQL, whole snapshots): the three registry tables are kept in
+  `settings.SCREENING_CACHE_DIR` and only the households changed since (marked by database triggers) are
+  read again; the snapshot then holds each table as a base file plus a delta (`_kept_registry`, below).
 - `feed_<kind>`: the stored rows of every upload (matched or not: a person registered later still
   matches by `id_hash`). `FeedRow.data` holds the engine's column names with text values; they are cast
   to the schema's types, an empty text is a null, and a value that cannot be read (a malformed date or

@@ -413,17 +413,9 @@ def _keep_changes(old: Path, new: Path, about: dict, changed: list[int], queryse
     or merged into a new base once the delta is large); returns its description."""
     changes = RawSQL("SELECT household_id FROM zx_changes", ())
     households, members, incomes = querysets
-    fresh = {
-        "households": _write_households(
-            new / "households.fresh.parquet", households.filter(pk__in=changes), True
-        ),
-        "persons": _write_persons(
-            new / "persons.fresh.parquet", members.filter(household_id__in=changes), True
-        ),
-        "incomes": _write_incomes(
-            new / "incomes.fresh.parquet", incomes.filter(household_id__in=changes), True
-        ),
-    }
+    _write_households(new / "households.fresh.parquet", households.filter(pk__in=changes), True)
+    _write_persons(new / "persons.fresh.parquet", members.filter(household_id__in=changes), True)
+    _write_incomes(new / "incomes.fresh.parquet", incomes.filter(household_id__in=changes), True)
     replaced = sorted(set(_replaced(old)) | set(changed))
     merge = len(replaced) > MERGE_SHARE * about["base_households"]
     described = {"base_households": about["base_households"], "replaced": len(replaced)}
@@ -461,7 +453,7 @@ def _keep_changes(old: Path, new: Path, about: dict, changed: list[int], queryse
             (new / f"{table}.fresh.parquet").unlink(missing_ok=True)
     if merge:
         described["replaced"] = 0
-    return described | {"fresh": fresh}
+    return described
 
 
 def _replaced(folder: Path) -> list[int]:

@@ -101,3 +101,25 @@ def refused(message: str, warning=None, error=None):
     assert counts() == before
     if warning is not None:
         assert state(warning) == fields
+
+
+def committed_elsewhere_first(function, change):
+    """`function` wrapped so that, before it runs, `change()` is committed by another connection (a thread of
+    its own): a write that lands while a snapshot is being read."""
+    import threading
+
+    from django.db import connection
+
+    def elsewhere():
+        try:
+            change()
+        finally:
+            connection.close()
+
+    def wrapped(*args):
+        other = threading.Thread(target=elsewhere)
+        other.start()
+        other.join()
+        return function(*args)
+
+    return wrapped

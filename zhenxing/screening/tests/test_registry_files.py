@@ -22,7 +22,7 @@ from zhenxing.screening import snapshot
 from zhenxing.screening.engine import schema
 from zhenxing.screening.models import RegistryChange, RegistryFiles
 from zhenxing.screening.snapshot import write_snapshot
-from zhenxing.screening.tests.run_helpers import lifted, ordinary
+from zhenxing.screening.tests.run_helpers import committed_elsewhere_first, lifted, ordinary
 
 pytestmark = pytest.mark.django_db
 
@@ -373,26 +373,15 @@ def test_a_change_committed_while_the_files_are_brought_up_to_date_is_taken_in_b
 ):
     """Outside a transaction the snapshot reads one view (REPEATABLE READ): a change another connection
     commits meanwhile is neither in this run's files nor forgotten — its household is read by the next."""
-    import threading
-
     for n in range(3):
         ordinary(cast, village, number=f"H00{n}", first=10 + 2 * n)
     write_snapshot(tmp_path / "one")
     last = Person.objects.order_by("-pk").first()
     ordinary(cast, village, number="H009", first=30)  # a change, so that this run writes new files
-    real_keep_changes = snapshot._keep_changes
-
-    def elsewhere():  # another connection, committing at once
-        try:
-            Person.objects.filter(pk=last.pk).update(labour_capacity="丧失劳动力")
-        finally:
-            connection.close()
-
-    def keep_changes(*args):
-        other = threading.Thread(target=elsewhere)
-        other.start()
-        other.join()
-        return real_keep_changes(*args)
+    keep_changes = committed_elsewhere_first(
+        snapshot._keep_changes,
+        lambda: Person.objects.filter(pk=last.pk).update(labour_capacity="丧失劳动力"),
+    )
 
     with monkeypatch.context() as m:
         m.setattr(snapshot, "_keep_changes", keep_changes)

@@ -309,31 +309,20 @@ def test_postgresql_reads_every_table_of_a_whole_snapshot_as_of_one_moment(
 ):
     """Outside a transaction, on PostgreSQL, a whole snapshot is read in one REPEATABLE READ transaction: a
     change another connection commits after the households' copy is not in the persons' copy."""
-    import threading
-
     from django.db import connection
 
     from zhenxing.screening import snapshot
-    from zhenxing.screening.tests.run_helpers import ordinary
+    from zhenxing.screening.tests.run_helpers import committed_elsewhere_first, ordinary
 
     if connection.vendor != "postgresql":
         pytest.skip("COPY and its one view are PostgreSQL's")
     for n in range(3):
         ordinary(cast, village, number=f"H00{n}", first=10 + 2 * n)
     last = Person.objects.order_by("-pk").first()
-    real_write_persons = snapshot._write_persons
-
-    def elsewhere():  # another connection, committing at once
-        try:
-            Person.objects.filter(pk=last.pk).update(labour_capacity="丧失劳动力")
-        finally:
-            connection.close()
-
-    def write_persons(*args):
-        other = threading.Thread(target=elsewhere)
-        other.start()
-        other.join()
-        return real_write_persons(*args)
+    write_persons = committed_elsewhere_first(
+        snapshot._write_persons,
+        lambda: Person.objects.filter(pk=last.pk).update(labour_capacity="丧失劳动力"),
+    )
 
     monkeypatch.setattr(snapshot, "_write_persons", write_persons)
     info = write_snapshot(tmp_path)

@@ -318,7 +318,6 @@ def seed_warnings(args, admin, households, rng) -> None:
                 department=department,
                 values={"基准": "1"},
                 first_run=run,
-                last_seen_run=run,
                 raised_on=raised,
                 due=due,
                 **fields,

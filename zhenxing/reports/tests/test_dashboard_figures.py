@@ -153,7 +153,6 @@ def warning(number, h, department, raised, due, run, closed=None) -> Warning:
         risk_type="因病",
         department=department,
         first_run=run,
-        last_seen_run=run,
         status=WarningStatus.CLOSED if closed else WarningStatus.NEW,
         raised_on=raised,
         due=due,

@@ -92,7 +92,6 @@ def world(cast, village, other_village):
             period="2025",
             risk_type="因病",
             first_run=run,
-            last_seen_run=run,
             status=status,
             raised_on=D(2025, 5, 1),
             due=due,

@@ -3,11 +3,11 @@ warning workflow new → assigned → verifying → closed.
 
 Storing hits (`store_hits`, one transaction per run):
 - warnings are identified by (rule, household, period): a hit that matches a stored warning only moves
-  its `last_seen_run` forward (and links any newly contributing feed rows); a new one is created with
-  number "YJ" + its zero-padded pk, the rule's version, the settings version, the values, the feed
+  its last-seen run (`WarningSeen`) forward (and links any newly contributing feed rows); a new one is
+  created with number "YJ" + its zero-padded pk, the rule's version, the settings version, the values, the feed
   rows, `raised_on` = the day of the run and `due` = `warning_verification_workdays` working days
   later, in the household's village, from the department of its feed. Warnings are never deleted:
-  one whose cause has gone stays as it is (its `last_seen_run` stops moving).
+  one whose cause has gone stays as it is (its last-seen run stops moving).
 - discrepancy hits become 疑点 through `cases.actions.record_discrepancy` (source "screening",
   source_ref "<check>:<household pk>"), unless an unresolved one with that source_ref exists, or one was
   resolved on or after the upload of every feed row behind the hit (the verification note already
@@ -49,7 +49,14 @@ from zhenxing.screening import colour
 from zhenxing.screening.engine import schema
 from zhenxing.screening.engine.rules import BY_KEY as RULES
 from zhenxing.screening.engine.run import Hit, explain
-from zhenxing.screening.models import FeedRow, ScreeningRun, Warning, WarningResult, WarningStatus
+from zhenxing.screening.models import (
+    FeedRow,
+    ScreeningRun,
+    Warning,
+    WarningResult,
+    WarningSeen,
+    WarningStatus,
+)
 
 # Rows per statement when storing a run: well under SQLite's limit of bound variables per query.
 CHUNK = 500
@@ -258,24 +265,24 @@ def _store_warnings(run, hits: Sequence[Hit], existing, households, raised_on, p
     if not fresh:
         inserted = {}
     elif connection.vendor == "postgresql":
-        inserted = _insert_by_copy(rows)
+        inserted = _insert_by_copy(rows, run)
     else:
-        inserted = _insert(rows)
+        inserted = _insert(rows, run)
     existing.update(inserted)
     colour.mark_open(household for _, household, _ in inserted)  # bulk inserts send no signals
     new_ids = set(inserted.values())
     seen = sorted({existing[h.identity] for h in hits if h.identity in existing} - new_ids)
     for chunk in _chunks(seen, _lookup_size()):
-        Warning.objects.filter(pk__in=chunk).update(last_seen_run=run)
+        WarningSeen.objects.filter(warning_id__in=chunk).update(run=run)
     # Only warnings with feed rows behind them can have links (income rules have none).
     with_rows = {existing[h.identity] for h in hits if h.feed_row_ids and h.identity in existing}
     _link_rows(hits, existing, linked=_links(sorted(with_rows.difference(new_ids))))
     return len(inserted), len(seen)
 
 
-def _insert(warnings: Iterable[Warning]) -> dict[tuple[str, int, str], int]:
+def _insert(warnings: Iterable[Warning], run) -> dict[tuple[str, int, str], int]:
     """Insert new warnings (numbered "T…" until their pk is known), skipping any whose identity is already
-    stored; identity → pk of those inserted."""
+    stored, each seen by `run`; identity → pk of those inserted."""
     temporary: dict[str, tuple[str, int, str]] = {}
     for chunk in _chunks(list(warnings)):
         for warning in chunk:
@@ -289,6 +296,8 @@ def _insert(warnings: Iterable[Warning]) -> dict[tuple[str, int, str], int]:
         # The final number from the pk, in the database: one UPDATE per chunk (a bulk_update's CASE per row
         # cost about a third of storing a first run's warnings).
         Warning.objects.filter(number__in=chunk).update(number=_number_of_pk())
+    seen = [WarningSeen(warning_id=pk, run_id=run.pk) for pk in inserted.values()]
+    WarningSeen.objects.bulk_create(seen, batch_size=CHUNK)
     return inserted
 
 
@@ -307,7 +316,6 @@ _COPIED = (
     "department",
     "values",
     "first_run_id",
-    "last_seen_run_id",
     "status",
     "raised_on",
     "due",
@@ -316,10 +324,11 @@ _COPIED = (
 )
 
 
-def _insert_by_copy(warnings: Iterable[Warning]) -> dict[tuple[str, int, str], int]:
+def _insert_by_copy(warnings: Iterable[Warning], run) -> dict[tuple[str, int, str], int]:
     """`_insert` on PostgreSQL: the rows go through `COPY` into a temporary table and from there in one
     `INSERT … SELECT … ON CONFLICT DO NOTHING`, each taking its pk from the table's sequence and its number
-    from that pk in the same statement (`_number_of_pk`'s format), `RETURNING` the identities inserted. A
+    from that pk in the same statement (`_number_of_pk`'s format), `RETURNING` the identities inserted, whose
+    `WarningSeen` rows the same statement inserts. A
     first run at 20 million persons stores a quarter of a million warnings: bulk_create's statements of 500
     rows, the look-up of the temporary numbers and the UPDATE of every new row cost most of storing them.
     Values are read straight from the (unsaved) instances: Django's per-field preparation cost more than
@@ -338,9 +347,13 @@ def _insert_by_copy(warnings: Iterable[Warning]) -> dict[tuple[str, int, str], i
                 row[_VALUES] = Jsonb(row[_VALUES])
                 copy.write_row(row)
         cursor.execute(
-            f"INSERT INTO {table} (id, number, {columns}) SELECT id, {number}, {columns}"
+            f"WITH inserted AS (INSERT INTO {table} (id, number, {columns}) SELECT id, {number}, {columns}"
             f" FROM (SELECT nextval({sequence}) AS id, * FROM zx_new_warnings) fresh"
-            " ON CONFLICT DO NOTHING RETURNING rule, household_id, period, id"
+            " ON CONFLICT DO NOTHING RETURNING rule, household_id, period, id),"
+            f" seen AS (INSERT INTO {WarningSeen._meta.db_table} (warning_id, run_id)"
+            " SELECT id, %s FROM inserted)"
+            " SELECT rule, household_id, period, id FROM inserted",
+            [run.pk],
         )
         inserted = {(rule, household, period): pk for rule, household, period, pk in cursor.fetchall()}
         cursor.execute("DROP TABLE zx_new_warnings")
@@ -415,7 +428,6 @@ def _new_warning(run, hit: Hit, area_id: int, raised_on, due, policy) -> Warning
         department=source if source in schema.FEEDS else "",
         values=dict(hit.values),
         first_run_id=run.pk,
-        last_seen_run_id=run.pk,
         raised_on=raised_on,
         due=due,
     )

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from zhenxing.lib.migrations import PostgresOnly
+
 
 # One function for every watched table: which households a statement's rows touch (transition tables
 # zx_old/zx_new), only where a column the snapshot reads changed. Statement-level, so a COPY of millions of
@@ -93,19 +95,6 @@ def _drop() -> list[str]:
         for event in (*events, "TRUNCATE")
     ]
     return [*statements, "DROP FUNCTION IF EXISTS zx_registry_changed()"]
-
-
-class PostgresOnly(migrations.RunSQL):
-    """SQL run on PostgreSQL only: SQLite has no statement-level triggers, and the kept registry files
-    (`screening/snapshot.py`) are used on PostgreSQL only."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

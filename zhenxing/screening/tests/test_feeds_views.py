@@ -303,7 +303,6 @@ def warning_for(row: FeedRow, number: str, **fields) -> Warning:
         risk_type="因病",
         department="medical",
         first_run=run,
-        last_seen_run=run,
         raised_on=datetime.date(2025, 6, 30),
         due=datetime.date(2025, 7, 7),
         **fields,

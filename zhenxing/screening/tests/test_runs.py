@@ -22,7 +22,7 @@ from zhenxing.policy.resolve import policy_for
 from zhenxing.registry.models import Person
 from zhenxing.screening import runs
 from zhenxing.screening.actions import warnings as warnings_actions
-from zhenxing.screening.models import FeedRow, ScreeningRun, Warning
+from zhenxing.screening.models import FeedRow, ScreeningRun, Warning, WarningSeen
 from zhenxing.screening.tests.run_helpers import (
     AS_OF,
     DUE,
@@ -85,7 +85,7 @@ def test_it_stores_a_warning_with_its_rule_values_and_feed_rows(cast, household)
     )
     assert warning.person == Person.objects.get(name="张三")
     assert (warning.raised_on, warning.due, warning.status) == (RUN_DAY, DUE, "new")
-    assert (warning.first_run, warning.last_seen_run) == (screening, screening)
+    assert (warning.first_run, warning.seen.run) == (screening, screening)
     assert warning.policy_version == policy_for(2025).version
     assert sorted(warning.feed_rows.values_list("row_number", flat=True)) == [1, 2]
     assert set(warning.feed_rows.values_list("upload", flat=True)) == {upload.pk}
@@ -105,7 +105,8 @@ def test_a_warning_number_is_the_prefix_and_the_pk_with_at_least_eight_digits(ca
     run(cast)
     warning = Warning.objects.get()
     assert Warning.objects.annotate(n=_number_of_pk()).get().n == f"YJ{warning.pk:08d}" == warning.number
-    warning.feed_rows.clear()  # (deferred foreign keys would refuse the link to the old pk)
+    warning.feed_rows.clear()  # (deferred foreign keys would refuse the links to the old pk)
+    WarningSeen.objects.filter(warning=warning).delete()
     Warning.objects.filter(pk=warning.pk).update(id=123_456_789)
     assert Warning.objects.annotate(n=_number_of_pk()).get().n == "YJ123456789"
 
@@ -125,7 +126,7 @@ def test_it_does_not_duplicate_a_warning_across_runs(cast, household):
 
     warning = Warning.objects.get()
     assert (first.new_warnings, second.new_warnings, second.counts["medical_lifted"]) == (1, 0, 1)
-    assert (warning.first_run, warning.last_seen_run, warning.raised_on) == (first, second, RUN_DAY)
+    assert (warning.first_run, warning.seen.run, warning.raised_on) == (first, second, RUN_DAY)
     assert AuditEntry.objects.filter(action="screening.store_results").last().changes["seen_warnings"] == 1
 
 
@@ -172,7 +173,7 @@ def test_it_does_not_duplicate_or_double_count_a_reupload(cast, village, househo
     warning = Warning.objects.get()
     assert (first.new_warnings, second.new_warnings, second.counts["medical_other"]) == (1, 0, 0)
     assert warning.values["个人自付合计"] == "6000.00"
-    assert warning.last_seen_run == second
+    assert warning.seen.run == second
     # The re-uploaded row is the same record: it is linked to the warning too (the clerk's feedback).
     assert sorted(warning.feed_rows.values_list("upload", flat=True)) == [first_upload.pk, second_upload.pk]
 
@@ -184,7 +185,7 @@ def test_it_keeps_a_warning_whose_cause_has_gone(cast, household):
 
     warning = Warning.objects.get()
     assert (later.counts["medical_lifted"], later.new_warnings) == (0, 0)
-    assert (warning.status, warning.last_seen_run) == ("new", first)
+    assert (warning.status, warning.seen.run) == ("new", first)
 
 
 def test_it_touches_only_the_households_of_a_restricted_run(cast, village, household):
@@ -195,8 +196,32 @@ def test_it_touches_only_the_households_of_a_restricted_run(cast, village, house
 
     assert only_other.counts == {**{key: 0 for key in only_other.counts}, "medical_other": 1}
     warnings = {w.household_id: w for w in Warning.objects.all()}
-    assert warnings[household.pk].last_seen_run == everyone
-    assert warnings[other.pk].last_seen_run == only_other
+    assert warnings[household.pk].seen.run == everyone
+    assert warnings[other.pk].seen.run == only_other
+
+
+def test_each_warning_has_one_last_seen_row(cast, village, household):
+    other = ordinary(cast, village)
+    push(cast, "medical", [medical(1, "6000.00")])
+    first = run(cast)
+    push(cast, "medical", [medical(4, "25000.00")])
+    second = run(cast, day=D(2025, 4, 2))
+
+    seen = dict(WarningSeen.objects.values_list("warning__household_id", "run_id"))
+    assert seen == {household.pk: second.pk, other.pk: second.pk}
+    assert Warning.objects.get(household=other).first_run == second
+    assert Warning.objects.get(household=household).first_run == first
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL 的表存储参数")
+def test_last_seen_rows_leave_room_on_each_page_for_their_update():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [WarningSeen._meta.db_table])
+        assert cursor.fetchone() == (["fillfactor=50"],)
+        cursor.execute(
+            "SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass", [WarningSeen._meta.db_table]
+        )
+        assert cursor.fetchone() == (1,)  # its primary key only: an update of `run` stays on the page
 
 
 def test_it_stores_only_the_restricted_households_warnings(cast, village, household):

@@ -270,6 +270,19 @@ def test_it_shows_why_with_masked_feed_rows(client, cast, warning):
     assert response.context["colour"] == "red"
 
 
+def test_it_shows_the_last_run_that_saw_the_warning(client, cast, warning):
+    client.force_login(cast["village_cadre"])
+    url = reverse("screening:warning_detail", args=[warning.number])
+    first = f"<dt>最近命中</dt><dd>{RUN_DAY:%Y-%m-%d}的筛查（基准日 2025-03-31）</dd>"
+    assert first in client.get(url).content.decode()
+
+    run(cast, as_of=D(2025, 4, 30), day=D(2025, 5, 6))
+
+    page = client.get(url).content.decode()
+    assert "<dt>最近命中</dt><dd>2025-05-06的筛查（基准日 2025-04-30）</dd>" in page
+    assert first not in page
+
+
 def test_it_hides_a_warning_outside_the_scope(client, cast, warning):
     client.force_login(cast["outside_village_cadre"])
     assert client.get(reverse("screening:warning_detail", args=[warning.number])).status_code == 404

@@ -42,7 +42,14 @@ from zhenxing.screening.colour import LABELS as COLOUR_LABELS
 from zhenxing.screening.colour import risk_colour
 from zhenxing.screening.engine import schema
 from zhenxing.screening.engine.rules import RULES, WARNING
-from zhenxing.screening.models import FeedKind, ScreeningRun, Warning, WarningResult, WarningStatus
+from zhenxing.screening.models import (
+    FeedKind,
+    ScreeningRun,
+    Warning,
+    WarningResult,
+    WarningSeen,
+    WarningStatus,
+)
 
 PAGE_SIZE = 50
 RUN_READERS = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER, Role.INSPECTOR})
@@ -316,6 +323,7 @@ def _detail(request, warning: Warning, status: int = 200, refusal: str = "", **b
         "rule_label": actions.rule_label(warning.rule),
         "explanation": actions.explanation(warning),
         "feed_rows": _feed_rows(warning),
+        "last_seen": WarningSeen.objects.filter(warning=warning).select_related("run").first(),
         "who": warning.person or warning.household.head,
         "department": FeedKind(warning.department).label if warning.department else "收入台账",
         "may_assign": warning.status == WarningStatus.NEW and actions.may_assign(request.user, warning),

@@ -485,15 +485,22 @@ def _write_feed(directory: Path, kind: str, hashes) -> tuple[int, int]:
     """(rows written, unreadable values) of one feed kind; no file when it has no rows.
 
     A whole snapshot is put together from each upload's rows, read once (`_upload_part`, cached); a small
-    run's (`hashes`: its members) are read row by row from the database."""
+    run's (`hashes`: its members) are read row by row from the database, one part per upload. Either way
+    records sent again in a later upload are written once (`_merge_reuploads`)."""
     target = schema.FEEDS[kind]
     path = directory / schema.file_name(f"feed_{kind}")
-    if hashes is not None:
-        unreadable = [0]
-        build = _feed_builder(kind, unreadable)
-        written = _write(path, target, sorted(_feed_rows(kind, hashes)), lambda b: _without_upload(build(b)))
-        return written, unreadable[0]
-    parts = [_upload_part(directory, kind, pk, public_id) for pk, public_id in _uploads(kind)]
+    if hashes is None:
+        return _put_together(path, target, [_upload_part(directory, kind, *u) for u in _uploads(kind)])
+    parts = _member_parts(directory, kind, hashes)
+    try:
+        return _put_together(path, target, parts)
+    finally:
+        for part in parts:
+            part.path.unlink(missing_ok=True)
+
+
+def _put_together(path: Path, target: pa.Schema, parts: list[Part]) -> tuple[int, int]:
+    """The feed's table at `path` from its uploads' parts; (rows written, unreadable values)."""
     filled = [p for p in parts if p.rows]
     unreadable = sum(p.unreadable for p in parts)
     if not filled:
@@ -504,17 +511,31 @@ def _write_feed(directory: Path, kind: str, hashes) -> tuple[int, int]:
     return _merge_reuploads([(p.path, p.upload_id) for p in filled], path, target), unreadable
 
 
+def _member_parts(directory: Path, kind: str, hashes) -> list[Part]:
+    """A small run's rows of `kind` (its members' `hashes`), one part per upload in the snapshot's folder."""
+    by_upload: dict[int, list[tuple]] = {}
+    for row in _feed_rows(kind, hashes):
+        by_upload.setdefault(row[1], []).append(row)
+    parts = []
+    for upload_id, rows in sorted(by_upload.items()):
+        unreadable = [0]
+        part = directory / f"feed-{kind}-{upload_id}.part.parquet"
+        written = _write(part, schema.FEEDS[kind], sorted(rows), _feed_builder(kind, unreadable))
+        parts.append(Part(part, upload_id, written, unreadable[0]))
+    return parts
+
+
 def _uploads(kind: str) -> list[tuple[int, Any]]:
     return list(FeedUpload.objects.filter(kind=kind).order_by("pk").values_list("pk", "public_id"))
 
 
 def _feed_builder(kind: str, unreadable: list[int]):
-    """The row-by-row path's batch builder for `kind`: (pk, upload, id_hash, data) rows → arrays (with
-    `upload_id`); counts the values that cannot be read into `unreadable[0]`."""
+    """The row-by-row path's batch builder for `kind`: (pk, upload, id_hash, data) rows → arrays; counts the
+    values that cannot be read into `unreadable[0]`."""
     columns = [f for f in schema.FEEDS[kind] if f.name not in FIXED_FEED_COLUMNS]
 
     def build(batch: list[tuple]) -> dict[str, pa.Array]:
-        ids, uploads, id_hashes, data = zip(*batch, strict=True)
+        ids, _, id_hashes, data = zip(*batch, strict=True)
         key_hi, key_lo = schema.hash_keys(id_hashes)
         arrays = {"row_id": pa.array(ids, pa.int64()), "id_hash": pa.array(id_hashes, pa.string())}
         arrays |= {"key_hi": key_hi, "key_lo": key_lo}
@@ -522,7 +543,6 @@ def _feed_builder(kind: str, unreadable: list[int]):
             array, bad = _cast([_text(d.get(f.name)) for d in data], f.type)
             arrays[f.name] = array
             unreadable[0] += bad
-        arrays["upload_id"] = pa.array(uploads, pa.int64())
         return arrays
 
     return build
@@ -608,7 +628,7 @@ def _read_upload(path: Path, kind: str, upload_id: int) -> tuple[int, int]:
     build = _feed_builder(kind, unreadable)
     rows = FeedRow.objects.filter(kind=kind, upload_id=upload_id).order_by("pk")
     rows = rows.values_list("pk", "upload_id", "id_hash", "data")
-    written = _write(path, target, rows, lambda batch: _without_upload(build(batch)))
+    written = _write(path, target, rows, build)
     return written, unreadable[0]
 
 
@@ -705,11 +725,6 @@ def _feed_rows(kind: str, hashes):
     if hashes is None:
         return rows.order_by("pk").values_list("pk", "upload_id", "id_hash", "data")
     return rows.filter(id_hash__in=hashes).order_by().values_list("pk", "upload_id", "id_hash", "data")
-
-
-def _without_upload(arrays: dict[str, pa.Array]) -> dict[str, pa.Array]:
-    arrays.pop("upload_id")
-    return arrays
 
 
 def _text(value: Any) -> str | None:

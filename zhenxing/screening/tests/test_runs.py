@@ -188,6 +188,25 @@ def test_it_keeps_a_warning_whose_cause_has_gone(cast, household):
     assert (warning.status, warning.seen.run) == ("new", first)
 
 
+def test_a_run_for_a_feed_s_households_does_not_double_count_a_reupload(cast, village, household):
+    """A feed-triggered run reads only its households' rows, upload by upload: a record sent again is one
+    record there too (it once counted 王五's 12,000 twice and warned at 24,000)."""
+    other = ordinary(cast, village)
+    rows = [medical(4, "12000.00"), medical(4, "3000.00", day="2025-02-01")]
+    push(cast, "medical", rows)
+    resent = push(cast, "medical", [*rows, medical(4, "3000.00", day="2025-02-01")])  # and one more alike
+
+    restricted = run(cast, household_ids=[other.pk])
+
+    assert (restricted.counts["medical_other"], Warning.objects.count()) == (0, 0)  # 18,000
+    latest = push(cast, "medical", [medical(4, "5000.00", day="2025-03-01")])
+    restricted = run(cast, household_ids=[other.pk])
+    warning = Warning.objects.get()
+    assert (restricted.counts["medical_other"], warning.values["个人自付合计"]) == (1, "23000.00")
+    uploads = sorted(warning.feed_rows.values_list("upload", flat=True))
+    assert uploads == [resent.pk, resent.pk, resent.pk, latest.pk]  # each record as last sent
+
+
 def test_it_touches_only_the_households_of_a_restricted_run(cast, village, household):
     other = ordinary(cast, village)
     push(cast, "medical", [medical(1, "6000.00"), medical(4, "25000.00")])

@@ -117,6 +117,13 @@ def mark_open(household_ids: Iterable[int]) -> None:
     """These households just got a new open warning: `risk_open` is true whatever else holds — one plain
     UPDATE instead of `refresh`'s subqueries (a first run at district scale stores hundreds of thousands)."""
     ids = sorted(set(household_ids))
+    if connection.vendor == "postgresql":  # the ids as one array: one statement
+        with connection.cursor() as cursor:
+            table = Household._meta.db_table
+            cursor.execute(
+                f"UPDATE {table} SET risk_open = TRUE WHERE id = ANY(%s::bigint[]) AND NOT risk_open", [ids]
+            )
+        return
     size = min(connection.features.max_query_params or 10_000, 10_000)  # SQLite: 999 bound values
     for start in range(0, len(ids), size):
         Household.objects.filter(pk__in=ids[start : start + size], risk_open=False).update(risk_open=True)

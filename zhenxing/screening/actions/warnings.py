@@ -236,6 +236,12 @@ ANALYZE_AFTER = 10_000  # new warnings in one run after which their table's stat
 
 def _households(ids: set[int]) -> dict[int, int]:
     """pk → area of the hits' households."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, area_id FROM {Household._meta.db_table} WHERE id {_ANY}", [sorted(ids)]
+            )
+            return dict(cursor.fetchall())
     found: dict[int, int] = {}
     for chunk in _chunks(sorted(ids), _lookup_size()):
         found.update(Household.objects.filter(pk__in=chunk).values_list("pk", "area_id"))
@@ -276,7 +282,7 @@ _ANY = "= ANY(%s::bigint[])"
 def _store_warnings(run, hits: Sequence[Hit], existing, households, raised_on, policy) -> tuple[int, int]:
     due = add_working_days(raised_on, policy["warning_verification_workdays"])
     fresh = [h for h in hits if h.identity not in existing and h.household_id in households]
-    rows = (_new_warning(run, hit, households[hit.household_id], raised_on, due, policy) for hit in fresh)
+    rows = (_new_values(run, hit, households[hit.household_id], raised_on, due, policy) for hit in fresh)
     # A concurrent run may have stored the same identity first: that row wins, this one is seen.
     if not fresh:
         inserted = {}
@@ -301,11 +307,11 @@ def _store_warnings(run, hits: Sequence[Hit], existing, households, raised_on, p
     return len(inserted), len(seen)
 
 
-def _insert(warnings: Iterable[Warning], run) -> dict[tuple[str, int, str], int]:
+def _insert(rows: Iterable[dict], run) -> dict[tuple[str, int, str], int]:
     """Insert new warnings (numbered "T…" until their pk is known), skipping any whose identity is already
     stored, each seen by `run`; identity → pk of those inserted."""
     temporary: dict[str, tuple[str, int, str]] = {}
-    for chunk in _chunks(list(warnings)):
+    for chunk in _chunks([Warning(**values) for values in rows]):
         for warning in chunk:
             warning.number = "T" + uuid.uuid4().hex[:19]  # unique until the pk is known
             temporary[warning.number] = (warning.rule, warning.household_id, warning.period)
@@ -345,15 +351,14 @@ _COPIED = (
 )
 
 
-def _insert_by_copy(warnings: Iterable[Warning], run) -> dict[tuple[str, int, str], int]:
+def _insert_by_copy(rows: Iterable[dict], run) -> dict[tuple[str, int, str], int]:
     """`_insert` on PostgreSQL: the rows go through `COPY` into a temporary table and from there in one
     `INSERT … SELECT … ON CONFLICT DO NOTHING`, each taking its pk from the table's sequence and its number
     from that pk in the same statement (`_number_of_pk`'s format), `RETURNING` the identities inserted, whose
-    `WarningSeen` rows the same statement inserts. A
-    first run at 20 million persons stores a quarter of a million warnings: bulk_create's statements of 500
-    rows, the look-up of the temporary numbers and the UPDATE of every new row cost most of storing them.
-    Values are read straight from the (unsaved) instances: Django's per-field preparation cost more than
-    half of the copy (bench/README.md)."""
+    `WarningSeen` rows the same statement inserts. A first run at 20 million persons stores a quarter of a
+    million warnings: bulk_create's statements of 500 rows, the look-up of the temporary numbers and the
+    UPDATE of every new row cost most of storing them. The values are written as they are (`_new_values`):
+    Django's per-field preparation cost more than half of the copy (bench/README.md)."""
     table = Warning._meta.db_table
     columns = ", ".join(connection.ops.quote_name(c) for c in _COPIED)
     sequence = f"pg_get_serial_sequence('{table}', 'id')"
@@ -363,8 +368,8 @@ def _insert_by_copy(warnings: Iterable[Warning], run) -> dict[tuple[str, int, st
             f"CREATE TEMPORARY TABLE zx_new_warnings AS SELECT {columns} FROM {table} WITH NO DATA"
         )
         with cursor.cursor.copy(f"COPY zx_new_warnings ({columns}) FROM STDIN") as copy:
-            for warning in warnings:
-                row = [getattr(warning, name) for name in _COPIED]
+            for values in rows:
+                row = [values[name] for name in _COPIED]
                 row[_VALUES] = Jsonb(row[_VALUES])
                 copy.write_row(row)
         cursor.execute(
@@ -435,23 +440,29 @@ def _number_of_pk():
     )
 
 
-def _new_warning(run, hit: Hit, area_id: int, raised_on, due, policy) -> Warning:
+def _new_values(run, hit: Hit, area_id: int, raised_on, due, policy) -> dict:
+    """A new warning's columns (`_COPIED`, by attribute name): plain values rather than a model instance,
+    whose construction cost more than the COPY of a first run's quarter of a million warnings."""
     source = RULES[hit.rule].source if hit.rule in RULES else ""
-    return Warning(
-        rule=hit.rule,
-        rule_version=hit.rule_version,
-        policy_version_id=policy.version.pk,
-        household_id=hit.household_id,
-        area_id=area_id,
-        person_id=hit.person_id,
-        period=hit.period,
-        risk_type=hit.risk_type,
-        department=source if source in schema.FEEDS else "",
-        values=dict(hit.values),
-        first_run_id=run.pk,
-        raised_on=raised_on,
-        due=due,
-    )
+    return {
+        "public_id": uuid.uuid4(),
+        "rule": hit.rule,
+        "rule_version": hit.rule_version,
+        "policy_version_id": policy.version.pk,
+        "household_id": hit.household_id,
+        "area_id": area_id,
+        "person_id": hit.person_id,
+        "period": hit.period,
+        "risk_type": hit.risk_type,
+        "department": source if source in schema.FEEDS else "",
+        "values": dict(hit.values),
+        "first_run_id": run.pk,
+        "status": WarningStatus.NEW,
+        "raised_on": raised_on,
+        "due": due,
+        "result": "",
+        "result_reason": "",
+    }
 
 
 def _upload_days(hits: Iterable[Hit]) -> dict[int, datetime.date]:

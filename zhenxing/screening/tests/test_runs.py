@@ -599,3 +599,22 @@ def test_new_warnings_are_copied_with_every_column_that_may_not_be_empty():
     }
     assert required <= set(warnings_actions._COPIED)
     assert set(warnings_actions._COPIED) <= {f.attname for f in Warning._meta.concrete_fields}
+
+
+def test_a_new_warning_s_values_are_the_copied_columns_with_the_model_s_defaults(cast, household):
+    from zhenxing.screening.engine.run import Hit
+
+    push(cast, "medical", [medical(1, "6000.00")])
+    screening = run(cast)
+    hit = Hit("medical_lifted", 1, "warning", "因病", household.pk, None, (), "2025", {"合计": "1"}, ())
+    values = warnings_actions._new_values(screening, hit, 7, RUN_DAY, DUE, policy_for(2025))
+
+    assert list(values) == list(warnings_actions._COPIED)
+    made = Warning(**values)
+    for name in ("status", "result", "result_reason"):  # as a model instance would have them
+        assert values[name] == Warning._meta.get_field(name).get_default(), name
+    assert (made.area_id, made.first_run_id, made.department) == (7, screening.pk, "medical")
+    assert (
+        values["public_id"]
+        != warnings_actions._new_values(screening, hit, 7, RUN_DAY, DUE, policy_for(2025))["public_id"]
+    )

@@ -117,6 +117,8 @@ def mark_open(household_ids: Iterable[int]) -> None:
     """These households just got a new open warning: `risk_open` is true whatever else holds — one plain
     UPDATE instead of `refresh`'s subqueries (a first run at district scale stores hundreds of thousands)."""
     ids = sorted(set(household_ids))
+    if not ids:
+        return
     if connection.vendor == "postgresql":  # the ids as one array: one statement
         with connection.cursor() as cursor:
             table = Household._meta.db_table

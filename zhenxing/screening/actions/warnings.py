@@ -4,9 +4,9 @@ warning workflow new → assigned → verifying → closed.
 Storing hits (`store_hits`, one transaction per run):
 - warnings are identified by (rule, household, period): a hit that matches a stored warning only moves
   its last-seen run (`WarningSeen`) forward (and links any newly contributing feed rows); a new one is
-  created with number "YJ" + its zero-padded pk, the rule's version, the settings version, the values, the feed
-  rows, `raised_on` = the day of the run and `due` = `warning_verification_workdays` working days
-  later, in the household's village, from the department of its feed. Warnings are never deleted:
+  created with number "YJ" + its zero-padded pk, the rule's version, the settings version, the values,
+  the feed rows, `raised_on` = the day of the run and `due` = `warning_verification_workdays` working
+  days later, in the household's village, from the department of its feed. Warnings are never deleted:
   one whose cause has gone stays as it is (its last-seen run stops moving).
 - discrepancy hits become 疑点 through `cases.actions.record_discrepancy` (source "screening",
   source_ref "<check>:<household pk>"), unless an unresolved one with that source_ref exists, or one was
@@ -63,6 +63,10 @@ CHUNK = 500
 # Ids per look-up or update by id: as many as the database takes in one statement, at most 10,000 (a run at
 # 20 million persons stores a quarter of a million warnings: 25 statements rather than 500).
 LOOKUP_MAX = 10_000
+# On PostgreSQL a set of ids goes as one array parameter instead: a monthly run at 20 million persons looks up
+# and moves a quarter of a million warnings, and 25 statements of 10,000 parameters each, built and parsed one
+# by one, cost seconds where one statement with one array costs a fraction of one (bench/README.md).
+_ANY = "= ANY(%s::bigint[])"
 NUMBER_PREFIX = "YJ"
 DISCREPANCY_SOURCE = "screening"
 DISTRICT_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.DISTRICT_OFFICER})
@@ -271,12 +275,6 @@ def _existing(warnings: Sequence[Hit]) -> dict[tuple[str, int, str], int]:
     for rows in chunks:
         found.update({(rule, household, period): pk for rule, household, period, pk in rows if rule in rules})
     return found
-
-
-# A set of ids as one array parameter on PostgreSQL: a monthly run at 20 million persons looks up and moves a
-# quarter of a million warnings, and 25 statements of 10,000 parameters each, built and parsed one by one,
-# cost seconds where one statement with one array costs a fraction of one (bench/README.md).
-_ANY = "= ANY(%s::bigint[])"
 
 
 def _store_warnings(run, hits: Sequence[Hit], existing, households, raised_on, policy) -> tuple[int, int]:

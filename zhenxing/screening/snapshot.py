@@ -769,12 +769,7 @@ def _merge_reuploads(parts: list[tuple[Path, int]], path: Path, target: pa.Schem
     same = ", ".join(f.name for f in target if f.name != "row_id")
     columns = ", ".join(f.name for f in target)
     source = " UNION ALL ".join(
-        "SELECT *, "
-        + str(int(upload))
-        + " AS upload_id FROM read_parquet('"
-        + str(part).replace("'", "''")
-        + "')"
-        for part, upload in parts
+        f"SELECT *, {int(upload)} AS upload_id FROM read_parquet({_sql_path(part)})" for part, upload in parts
     )
     sql = (
         f"WITH uploaded AS ({source}),"
@@ -785,16 +780,10 @@ def _merge_reuploads(parts: list[tuple[Path, int]], path: Path, target: pa.Schem
         f" SELECT {columns} FROM ranked WHERE pick = 1 ORDER BY row_id"
     )
     connection = duckdb.connect(":memory:")
-    written = 0
     try:
-        reader = connection.sql(sql).to_arrow_reader(BATCH_ROWS)
-        with pq.ParquetWriter(path, target) as writer:
-            for batch in reader:
-                writer.write_table(pa.Table.from_batches([batch]).cast(target))
-                written += batch.num_rows
+        return _duck_write(connection, sql, path, target)
     finally:
         connection.close()
-    return written
 
 
 # --- writing ----------------------------------------------------------------------------------------------
